@@ -1,0 +1,103 @@
+# sbx: one non-recursive Makefile.  `make V=1` shows the commands.
+VERSION     := 0.1.0
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      := $(PREFIX)/bin
+LIBDIR      := $(PREFIX)/lib/sbx
+DATADIR     := $(PREFIX)/share/sbx
+BUILD       ?= build
+
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+PKGS        := libgit2 libcjson
+OPT         ?= -O2 -g
+SAN         ?=
+WARN        := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+               -Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wwrite-strings \
+               -Wimplicit-fallthrough -Wcast-qual -Wold-style-definition
+UNAME_S     := $(shell uname -s)
+ifeq ($(UNAME_S),Darwin)
+OSDEFS      := -D_DARWIN_C_SOURCE
+else
+OSDEFS      := -D_GNU_SOURCE
+endif
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_CFLAGS   = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -iquote lib -iquote cmd $(PKG_CFLAGS) \
+               -DSBX_VERSION='"$(VERSION)"' -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DATADIR='"$(DATADIR)"' \
+               $(CFLAGS)
+ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
+LIBS         = $(PKG_LIBS) -ldl $(LDLIBS)
+
+ifneq ($(V),1)
+Q = @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+# The names sbx answers to when invoked through a link (argv[0] dispatch).
+LINKS       := sbx-run sbx-hook sbx-notify sbx-wt
+
+LIB_SRC     := $(sort $(wildcard lib/*.c))
+CMD_SRC     := $(sort $(wildcard cmd/*.c))
+UNIT_SRC    := $(sort $(wildcard tests/unit/t-*.c))
+LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ     := $(CMD_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
+LIBSBX      := $(BUILD)/libsbx.a
+SBX         := $(BUILD)/sbx
+
+.PHONY: all check unit-check cli-check asan fuzz install uninstall clean
+all: $(SBX) $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBSBX): $(LIB_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(SBX): $(CMD_OBJ) $(LIBSBX)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(LIBSBX) $(LIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBSBX) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -iquote tests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBSBX) $(LIBS)
+
+# The README's test command: every unit and CLI test, as TAP under prove.
+check: all
+	$(Q)prove $(UNIT_BIN)
+	$(Q)SBX_BUILD=$(abspath $(BUILD)) prove --exec /bin/sh tests/cli/t*.sh
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own tree.
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check
+
+# One libFuzzer harness per parser of outside input, each run briefly so none rots.
+FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_SECONDS ?= 20
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT='-O1 -g' \
+		SAN='-fsanitize=fuzzer-no-link,address,undefined' $(BUILD:build=build-fuzz)/libsbx.a
+	$(Q)for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); \
+		clang -std=c17 $(OSDEFS) -Iinclude -iquote lib $(PKG_CFLAGS) -O1 -g \
+			-fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f build-fuzz/libsbx.a $(LIBS) || exit 1; \
+		mkdir -p build-fuzz/corpus-$$n; \
+		build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+install: $(SBX)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(SBX) $(DESTDIR)$(BINDIR)/sbx
+	for l in $(LINKS); do ln -sf sbx $(DESTDIR)$(BINDIR)/$$l; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sbx $(LINKS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

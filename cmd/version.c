@@ -1,0 +1,25 @@
+#include "cmd.h"
+
+#include <cjson/cJSON.h>
+#include <git2.h>
+#include <stdio.h>
+
+static int cmd_version(int argc, char **argv, struct sbx_ctx *ctx)
+{
+	int major, minor, rev;
+
+	(void)argv;
+	if (argc > 1)
+		return sbx_usage_error(ctx, "too many arguments");
+	git_libgit2_version(&major, &minor, &rev);
+	printf("sbx %s (libgit2 %d.%d.%d, cJSON %s)\n", SBX_VERSION, major, minor, rev,
+	       cJSON_Version());
+	return 0;
+}
+
+const struct sbx_cmd sbx_cmd_version = {
+	.name = "version",
+	.summary = "print the version of sbx and its libraries",
+	.usage = "sbx version",
+	.exec = cmd_version,
+};

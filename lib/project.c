@@ -1,0 +1,129 @@
+#include "project.h"
+#include "error.h"
+#include "xalloc.h"
+
+#include <git2.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *resolved(const char *path)
+{
+	char *r = realpath(path, NULL);
+	size_t len;
+
+	if (!r) {
+		sbx_error_errno("cannot resolve '%s'", path);
+		return NULL;
+	}
+	len = strlen(r);
+	while (len > 1 && r[len - 1] == '/')
+		r[--len] = '\0';
+	return r;
+}
+
+static char *dirname_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path)
+		return sbx_strdup("/");
+	return sbx_strndup(path, (size_t)(slash - path));
+}
+
+static char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return sbx_strdup(slash ? slash + 1 : path);
+}
+
+/* "/src/app.git" -> "app", "/src/app/.git" -> "app". */
+static char *repo_name(const char *common_dir)
+{
+	char *base = basename_of(common_dir);
+	size_t len = strlen(base);
+
+	if (!strcmp(base, ".git")) {
+		char *parent = dirname_of(common_dir);
+
+		free(base);
+		base = basename_of(parent);
+		free(parent);
+	} else if (len > 4 && !strcmp(base + len - 4, ".git")) {
+		base[len - 4] = '\0';
+	}
+	return base;
+}
+
+int sbx_project_detect(struct sbx_project *p, const char *dir)
+{
+	git_repository *repo = NULL;
+	char *start;
+	int ret = -1, err;
+
+	memset(p, 0, sizeof(*p));
+	start = resolved(dir ? dir : ".");
+	if (!start)
+		return -1;
+	/* flags 0: GIT_DIR and GIT_WORK_TREE from the environment are ignored. */
+	err = git_repository_open_ext(&repo, start, 0, NULL);
+	if (err == GIT_ENOTFOUND) {
+		p->dir = start;
+		p->main_dir = sbx_strdup(start);
+		p->name = basename_of(start);
+		return 0;
+	}
+	if (err < 0) {
+		const git_error *e = git_error_last();
+
+		sbx_error("cannot open the git repository at '%s': %s", start,
+			  e ? e->message : "unknown error");
+		goto out;
+	}
+	if (git_repository_is_bare(repo)) {
+		sbx_error("'%s' is a bare repository: run sbx in a worktree of it "
+			  "(sbx wt new BRANCH)", start);
+		goto out;
+	}
+	p->in_git = 1;
+	p->dir = resolved(git_repository_workdir(repo));
+	p->git_dir = resolved(git_repository_path(repo));
+	p->common_dir = resolved(git_repository_commondir(repo));
+	if (!p->dir || !p->git_dir || !p->common_dir)
+		goto out;
+	p->is_worktree = git_repository_is_worktree(repo) == 1;
+	/* A submodule's git directory lives in its superproject's .git/modules/. */
+	p->is_submodule = !p->is_worktree && strstr(p->git_dir, "/modules/") &&
+			  strcmp(strrchr(p->git_dir, '/'), "/.git");
+	if (p->is_worktree) {
+		const char *base = strrchr(p->common_dir, '/');
+
+		p->main_dir = base && !strcmp(base, "/.git") ? dirname_of(p->common_dir) : NULL;
+		p->name = repo_name(p->common_dir);
+	} else {
+		p->main_dir = sbx_strdup(p->dir);
+		p->name = basename_of(p->dir);
+	}
+	ret = 0;
+out:
+	git_repository_free(repo);
+	if (ret) {
+		if (p->dir != start)
+			free(start);
+		sbx_project_release(p);
+	} else if (p->dir != start) {
+		free(start);
+	}
+	return ret;
+}
+
+void sbx_project_release(struct sbx_project *p)
+{
+	free(p->dir);
+	free(p->main_dir);
+	free(p->git_dir);
+	free(p->common_dir);
+	free(p->name);
+	memset(p, 0, sizeof(*p));
+}

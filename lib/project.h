@@ -1,0 +1,26 @@
+#ifndef SBX_PROJECT_H
+#define SBX_PROJECT_H
+
+/*
+ * What project a directory belongs to. Inside git: the checkout's top
+ * directory (a linked worktree is a project of its own) and the main
+ * repository it shares. Outside git: the directory itself.
+ * All paths are absolute, resolved (no symlinks) and without a trailing '/'.
+ */
+struct sbx_project {
+	char *dir;		/* the project root: what is mounted read-write */
+	char *main_dir;		/* the main checkout's root; == dir unless a linked worktree;
+				   NULL when the main repository is bare */
+	char *git_dir;		/* this checkout's git directory, NULL outside git */
+	char *common_dir;	/* the main repository's git directory, NULL outside git */
+	char *name;		/* the main repository's base name (templates are named from it) */
+	unsigned in_git : 1;
+	unsigned is_worktree : 1;	/* a linked worktree (git worktree add) */
+	unsigned is_submodule : 1;
+};
+
+/* Detects the project of dir (the current directory when NULL). */
+int sbx_project_detect(struct sbx_project *p, const char *dir);
+void sbx_project_release(struct sbx_project *p);
+
+#endif

@@ -1,0 +1,274 @@
+#include "spawn.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static volatile sig_atomic_t received;
+static volatile pid_t waiting_for = -1;
+
+void sbx_child_init(struct sbx_child *c)
+{
+	struct sbx_child blank = SBX_CHILD_INIT;
+
+	*c = blank;
+}
+
+void sbx_child_release(struct sbx_child *c)
+{
+	sbx_strvec_clear(&c->args);
+	sbx_strvec_clear(&c->env);
+}
+
+static int env_overridden(const char *entry, const struct sbx_strvec *env)
+{
+	size_t klen = strcspn(entry, "=");
+
+	for (size_t i = 0; i < env->nr; i++) {
+		const char *e = env->v[i];
+
+		if (strlen(e) >= klen && !strncmp(e, entry, klen) &&
+		    (e[klen] == '=' || e[klen] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+static void build_env(const struct sbx_child *c, struct sbx_strvec *out)
+{
+	if (!c->clean_env)
+		for (char **e = environ; *e; e++)
+			if (!env_overridden(*e, &c->env))
+				sbx_strvec_push(out, *e);
+	for (size_t i = 0; i < c->env.nr; i++)
+		if (strchr(c->env.v[i], '='))
+			sbx_strvec_push(out, c->env.v[i]);
+}
+
+int sbx_child_start(struct sbx_child *c)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	struct sbx_strvec envp = SBX_STRVEC_INIT;
+	short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+	int err, std[3] = { c->in, c->out, c->err };
+
+	if (!c->args.nr)
+		return sbx_error("no program to run");
+	build_env(c, &envp);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	for (int i = 0; i < 3; i++)
+		if (std[i] >= 0 && std[i] != i)
+			posix_spawn_file_actions_adddup2(&fa, std[i], i);
+	if (c->dir)
+		posix_spawn_file_actions_addchdir_np(&fa, c->dir);
+#ifdef __APPLE__
+	/* Everything not named by a file action is closed; pass_fds are dup'ed onto themselves. */
+	flags |= POSIX_SPAWN_CLOEXEC_DEFAULT;
+	for (int i = 0; i < 3; i++)
+		posix_spawn_file_actions_addinherit_np(&fa, i);
+	for (int i = 0; i < c->nr_pass_fds; i++)
+		posix_spawn_file_actions_addinherit_np(&fa, c->pass_fds[i]);
+#else
+	if (!c->nr_pass_fds) {
+		posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	} else {
+		/* Close every descriptor above 2 but the passed ones. */
+		int maxfd = (int)sysconf(_SC_OPEN_MAX);
+
+		for (int fd = 3; fd < maxfd && fd < 65536; fd++) {
+			int keep = 0;
+
+			for (int i = 0; i < c->nr_pass_fds; i++)
+				keep |= c->pass_fds[i] == fd;
+			if (!keep && fcntl(fd, F_GETFD) != -1)
+				posix_spawn_file_actions_addclose(&fa, fd);
+		}
+		for (int i = 0; i < c->nr_pass_fds; i++) {
+			int fl = fcntl(c->pass_fds[i], F_GETFD);
+
+			if (fl != -1)
+				fcntl(c->pass_fds[i], F_SETFD, fl & ~FD_CLOEXEC);
+		}
+	}
+#endif
+	posix_spawnattr_setflags(&attr, flags);
+	err = posix_spawnp(&c->pid, c->args.v[0], &fa, &attr, c->args.v, envp.v);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	sbx_strvec_clear(&envp);
+	if (err) {
+		c->pid = -1;
+		errno = err;
+		if (err == ENOENT)
+			return sbx_error("cannot run '%s': command not found", c->args.v[0]);
+		return sbx_error_errno("cannot run '%s'", c->args.v[0]);
+	}
+	return 0;
+}
+
+static void on_signal(int sig, siginfo_t *info, void *uctx)
+{
+	(void)uctx;
+	received = sig;
+	/* A signal from the terminal reached the child too; one sent to us alone did not. */
+	if ((sig == SIGTERM || sig == SIGHUP || !info || info->si_code == SI_USER ||
+	     info->si_code == SI_QUEUE) && waiting_for > 0)
+		kill(waiting_for, sig);
+}
+
+static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+#define NR_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+
+int sbx_child_wait(struct sbx_child *c)
+{
+	struct sigaction sa, old[NR_FORWARDED];
+	int status;
+	pid_t r;
+
+	if (c->pid <= 0)
+		return -1;
+	if (c->forward_signals) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_signal;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		received = 0;
+		waiting_for = c->pid;
+		for (size_t i = 0; i < NR_FORWARDED; i++)
+			sigaction(forwarded[i], &sa, &old[i]);
+	}
+	do
+		r = waitpid(c->pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	if (c->forward_signals) {
+		waiting_for = -1;
+		for (size_t i = 0; i < NR_FORWARDED; i++)
+			sigaction(forwarded[i], &old[i], NULL);
+		c->signal_received = received;
+	}
+	c->pid = -1;
+	if (r < 0)
+		return sbx_error_errno("cannot wait for '%s'", c->args.v[0]);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int sbx_spawn_error_code(int err)
+{
+	return err == ENOENT ? 127 : err == EACCES ? 126 : 125;
+}
+
+int sbx_child_run(struct sbx_child *c)
+{
+	if (sbx_child_start(c)) {
+		int code = sbx_spawn_error_code(errno);
+
+		return code == 125 ? -1 : code;
+	}
+	return sbx_child_wait(c);
+}
+
+static int read_some(int *fd, struct sbx_buf *b)
+{
+	char chunk[8192];
+	ssize_t n = read(*fd, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	if (b)
+		sbx_buf_add(b, chunk, (size_t)n);
+	return 0;
+}
+
+int sbx_child_capture(struct sbx_child *c, struct sbx_buf *out, struct sbx_buf *err_out)
+{
+	int op[2] = { -1, -1 }, ep[2] = { -1, -1 }, devnull = -1, ret;
+
+	if (pipe(op) || (err_out && pipe(ep))) {
+		ret = sbx_error_errno("cannot create a pipe");
+		goto fail;
+	}
+	fcntl(op[0], F_SETFD, FD_CLOEXEC);
+	if (ep[0] >= 0)
+		fcntl(ep[0], F_SETFD, FD_CLOEXEC);
+	if (c->in < 0) {
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		c->in = devnull;
+	}
+	c->out = op[1];
+	if (err_out)
+		c->err = ep[1];
+	ret = sbx_child_start(c);
+	close(op[1]);
+	op[1] = -1;
+	if (ep[1] >= 0) {
+		close(ep[1]);
+		ep[1] = -1;
+	}
+	if (ret) {
+		ret = sbx_spawn_error_code(errno);
+		if (ret == 125)
+			ret = -1;
+		goto fail;
+	}
+	while (op[0] >= 0 || ep[0] >= 0) {
+		struct pollfd pfd[2] = { { op[0], POLLIN, 0 }, { ep[0], POLLIN, 0 } };
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents)
+			read_some(&op[0], out);
+		if (pfd[1].revents)
+			read_some(&ep[0], err_out);
+	}
+	ret = sbx_child_wait(c);
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (op[i] >= 0)
+			close(op[i]);
+		if (ep[i] >= 0)
+			close(ep[i]);
+	}
+	if (devnull >= 0) {
+		close(devnull);
+		c->in = -1;
+	}
+	return ret;
+}
+
+void sbx_reraise(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	raise(sig);
+}
