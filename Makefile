@@ -44,6 +44,8 @@ LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ     := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
 LIBSBX      := $(BUILD)/libsbx.a
+# The commands without main(), so unit tests can call the dispatcher and option parser.
+LIBCMD      := $(BUILD)/libsbxcmd.a
 SBX         := $(BUILD)/sbx
 
 .PHONY: all check unit-check cli-check asan fuzz install uninstall clean
@@ -56,12 +58,15 @@ $(BUILD)/%.o: %.c
 $(LIBSBX): $(LIB_OBJ)
 	$(call say,AR,$@)$(AR) rcs $@ $^
 
+$(LIBCMD): $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ))
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
 $(SBX): $(CMD_OBJ) $(LIBSBX)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(LIBSBX) $(LIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBSBX) tests/unit/tap.h
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCMD) $(LIBSBX) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -iquote tests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBSBX) $(LIBS)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-write-strings -iquote tests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBCMD) $(LIBSBX) $(LIBS)
 
 # The README's test command: every unit and CLI test, as TAP under prove.
 check: all

@@ -76,6 +76,11 @@ int sbx_not_implemented(const struct sbx_ctx *ctx);
 extern const struct sbx_cmd *const sbx_commands[];
 extern const unsigned sbx_nr_commands;
 const struct sbx_cmd *sbx_find_command(const char *name);
+/*
+ * argv[0] dispatch, as busybox does: "sbx-run" (any directory) is the run
+ * command; NULL for "sbx" itself or a name that is no command.
+ */
+const struct sbx_cmd *sbx_command_from_argv0(const char *argv0);
 /* `sbx --help`: the commands and their summaries. */
 void sbx_print_main_help(void);
 

@@ -50,20 +50,9 @@ static int run_command(const struct sbx_cmd *cmd, int argc, char **argv)
 	return ret;
 }
 
-/* "sbx-run" -> the run command; NULL for "sbx" itself or an unknown link. */
-static const struct sbx_cmd *command_from_argv0(const char *argv0)
-{
-	const char *base = strrchr(argv0, '/');
-
-	base = base ? base + 1 : argv0;
-	if (strncmp(base, "sbx-", 4))
-		return NULL;
-	return sbx_find_command(base + 4);
-}
-
 int main(int argc, char **argv)
 {
-	const struct sbx_cmd *cmd = argc > 0 ? command_from_argv0(argv[0]) : NULL;
+	const struct sbx_cmd *cmd = argc > 0 ? sbx_command_from_argv0(argv[0]) : NULL;
 	int ret;
 
 	if (argc < 1)

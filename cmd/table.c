@@ -25,3 +25,13 @@ void sbx_print_main_help(void)
 		printf("  %-12s %s\n", sbx_commands[i]->name, sbx_commands[i]->summary);
 	printf("\n'sbx help COMMAND' or 'sbx COMMAND --help' tells more about a command.\n");
 }
+
+const struct sbx_cmd *sbx_command_from_argv0(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+
+	base = base ? base + 1 : argv0;
+	if (strncmp(base, "sbx-", 4))
+		return NULL;
+	return sbx_find_command(base + 4);
+}

@@ -98,7 +98,8 @@ int sbx_jsonc_parse(const char *text, size_t len, const char *name, cJSON **out)
 		free(copy);
 		return sbx_error("%s: the file is empty; expected a JSON object such as {}", name);
 	}
-	json = cJSON_ParseWithLengthOpts(copy, len, &end, 1);
+	/* The length includes the NUL: cJSON checks for it when require_null_terminated is set. */
+	json = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
 	if (!json) {
 		size_t off = end && end >= copy && end <= copy + len ? (size_t)(end - copy) : 0;
 		unsigned line, col;

@@ -207,6 +207,7 @@ static int read_some(int *fd, struct sbx_buf *b)
 int sbx_child_capture(struct sbx_child *c, struct sbx_buf *out, struct sbx_buf *err_out)
 {
 	int op[2] = { -1, -1 }, ep[2] = { -1, -1 }, devnull = -1, ret;
+	int saved_in = c->in, saved_out = c->out, saved_err = c->err;
 
 	if (pipe(op) || (err_out && pipe(ep))) {
 		ret = sbx_error_errno("cannot create a pipe");
@@ -256,10 +257,12 @@ fail:
 		if (ep[i] >= 0)
 			close(ep[i]);
 	}
-	if (devnull >= 0) {
+	if (devnull >= 0)
 		close(devnull);
-		c->in = -1;
-	}
+	/* The pipes are gone: leave the child reusable as it was given. */
+	c->in = saved_in;
+	c->out = saved_out;
+	c->err = saved_err;
 	return ret;
 }
 
