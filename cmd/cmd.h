@@ -72,6 +72,17 @@ int sbx_usage_error(const struct sbx_ctx *ctx, const char *fmt, ...)
 /* For commands whose issue has not landed yet: exit 125. */
 int sbx_not_implemented(const struct sbx_ctx *ctx);
 
+/* `sbx run` and `sbx shell`: the session the flags describe, run by its backend. */
+int sbx_run_session(struct sbx_ctx *ctx, int argc, char **argv, const char *command);
+
+/*
+ * Every sandbox and template of every usable backend, as listed by the
+ * backends (objects with name, backend, kind, project, status, owner).
+ */
+struct cJSON;
+struct cJSON *sbx_list_sandboxes(void);
+const struct cJSON *sbx_find_sandbox(const struct cJSON *all, const char *name);
+
 /* The command table, in the order `sbx --help` lists it. */
 extern const struct sbx_cmd *const sbx_commands[];
 extern const unsigned sbx_nr_commands;

@@ -1,4 +1,7 @@
 #include "cmd.h"
+#include "json.h"
+
+#include <stdio.h>
 
 static const struct sbx_option options[] = {
 	{ "json", 0, SBX_OPT_FLAG, NULL, "one JSON object per line" },
@@ -7,9 +10,39 @@ static const struct sbx_option options[] = {
 
 static int cmd_ls(int argc, char **argv, struct sbx_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	return sbx_not_implemented(ctx);
+	cJSON *all;
+	int json = sbx_opt_count(ctx, "json");
+
+	if (argc > 1)
+		return sbx_usage_error(ctx, "unexpected argument '%s'", argv[1]);
+	all = sbx_list_sandboxes();
+	if (!json && all->child)
+		printf("%-32s %-7s %-10s %-8s %-8s %s\n", "NAME", "BACKEND", "KIND", "STATUS",
+		       "OWNER", "PROJECT");
+	for (const cJSON *e = all->child; e; e = e->next) {
+		const char *kind = sbx_json_get_string(e, "kind");
+		const char *status = sbx_json_get_string(e, "status");
+		const char *project = sbx_json_get_string(e, "project");
+		double owner = sbx_json_get_number(e, "owner", 0);
+
+		if (json) {
+			struct sbx_buf b = SBX_BUF_INIT;
+
+			sbx_json_print(&b, e, 0);
+			puts(b.buf);
+			sbx_buf_release(&b);
+			continue;
+		}
+		printf("%-32s %-7s %-10s %-8s ", sbx_json_get_string(e, "name"),
+		       sbx_json_get_string(e, "backend"), kind ? kind : "-", status ? status : "-");
+		if (owner > 0)
+			printf("%-8.0f ", owner);
+		else
+			printf("%-8s ", "-");
+		printf("%s\n", project ? project : "-");
+	}
+	cJSON_Delete(all);
+	return 0;
 }
 
 const struct sbx_cmd sbx_cmd_ls = {

@@ -1,4 +1,9 @@
 #include "cmd.h"
+#include "backend.h"
+#include "error.h"
+#include "json.h"
+
+#include <stdio.h>
 
 static const struct sbx_option options[] = {
 	{ "force", 'f', SBX_OPT_FLAG, NULL, "delete even when running" },
@@ -7,9 +12,28 @@ static const struct sbx_option options[] = {
 
 static int cmd_rm(int argc, char **argv, struct sbx_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	return sbx_not_implemented(ctx);
+	cJSON *list;
+	int ret = 0;
+
+	if (argc < 2)
+		return sbx_usage_error(ctx, "name the sandbox to delete (see 'sbx ls')");
+	list = sbx_list_sandboxes();
+	for (int i = 1; i < argc; i++) {
+		const cJSON *e = sbx_find_sandbox(list, argv[i]);
+		const char *backend = e ? sbx_json_get_string(e, "backend") : NULL;
+		const struct sbx_backend *b = backend ? sbx_backend_find(backend) : NULL;
+
+		if (!b) {
+			sbx_error("no sandbox named '%s' (see 'sbx ls')", argv[i]);
+			ret = sbx_fail(ctx, 2);
+		} else if (b->remove(argv[i], sbx_opt_count(ctx, "force"))) {
+			ret = sbx_fail(ctx, 125);
+		} else {
+			printf("deleted %s\n", argv[i]);
+		}
+	}
+	cJSON_Delete(list);
+	return ret;
 }
 
 const struct sbx_cmd sbx_cmd_rm = {

@@ -11,9 +11,7 @@ static const struct sbx_option options[] = {
 
 static int cmd_shell(int argc, char **argv, struct sbx_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	return sbx_not_implemented(ctx);
+	return sbx_run_session(ctx, argc, argv, "shell");
 }
 
 const struct sbx_cmd sbx_cmd_shell = {

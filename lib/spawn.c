@@ -127,7 +127,8 @@ int sbx_child_start(struct sbx_child *c)
 static void on_signal(int sig, siginfo_t *info, void *uctx)
 {
 	(void)uctx;
-	received = sig;
+	if (!received)
+		received = sig;
 	/* A signal from the terminal reached the child too; one sent to us alone did not. */
 	if ((sig == SIGTERM || sig == SIGHUP || !info || info->si_code == SI_USER ||
 	     info->si_code == SI_QUEUE) && waiting_for > 0)
@@ -150,7 +151,6 @@ int sbx_child_wait(struct sbx_child *c)
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO;
 		sigemptyset(&sa.sa_mask);
-		received = 0;
 		waiting_for = c->pid;
 		for (size_t i = 0; i < NR_FORWARDED; i++)
 			sigaction(forwarded[i], &sa, &old[i]);
@@ -274,4 +274,26 @@ void sbx_reraise(int sig)
 	sa.sa_handler = SIG_DFL;
 	sigaction(sig, &sa, NULL);
 	raise(sig);
+}
+
+static void record_signal(int sig)
+{
+	if (!received)
+		received = sig;
+}
+
+void sbx_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = record_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NR_FORWARDED; i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+int sbx_pending_signal(void)
+{
+	return received;
 }

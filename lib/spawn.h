@@ -21,8 +21,8 @@ struct sbx_child {
 	 * While waiting: SIGINT and SIGQUIT from the terminal reach the child
 	 * directly and are ignored here (as system(3) does); SIGINT, SIGQUIT,
 	 * SIGTERM and SIGHUP sent to sbx alone are forwarded to the child.
-	 * Either way the signal is remembered in `signal_received`, so the caller
-	 * can clean up and then re-raise it (sbx_reraise).
+	 * Either way the signal is remembered in `signal_received` (and in
+	 * sbx_pending_signal()), so the caller can clean up and then re-raise it.
 	 */
 	unsigned forward_signals : 1;
 	const char *dir;
@@ -59,6 +59,15 @@ int sbx_child_capture(struct sbx_child *c, struct sbx_buf *out, struct sbx_buf *
 
 /* Maps a failed start to an exit code: 127 for ENOENT, 126 for EACCES, else 125. */
 int sbx_spawn_error_code(int err);
+
+/*
+ * From now on SIGINT, SIGQUIT, SIGTERM and SIGHUP do not kill sbx: the first
+ * one is remembered (sbx_pending_signal) so that a session can delete what it
+ * made and then die of it (sbx_reraise). Signals that arrive while a child is
+ * waited for with forward_signals are remembered the same way.
+ */
+void sbx_catch_signals(void);
+int sbx_pending_signal(void);
 
 /* Restores the default action of sig and sends it to ourselves. */
 void sbx_reraise(int sig);

@@ -1,0 +1,94 @@
+#ifndef SBX_SESSION_H
+#define SBX_SESSION_H
+
+#include "agents.h"
+#include "buf.h"
+#include "project.h"
+#include "strvec.h"
+
+struct sbx_config;
+struct sbx_backend;
+
+/* A mount: host path, where it appears inside ("~/" = the sandbox home), rw or not. */
+struct sbx_mount {
+	char *host;
+	char *guest;
+	unsigned writable : 1;
+};
+
+/* What `sbx run` / `sbx shell` / `sbx setup` were asked, before configuration. */
+struct sbx_session_opts {
+	const char *command;		/* "run", "shell", "setup", "login" */
+	const char *agent;		/* --agent, or NULL */
+	const char *backend;		/* --backend, or NULL */
+	int keep;			/* --keep */
+	int forward_agent;		/* -A */
+	int tmux;			/* --tmux */
+	int verbose;
+	const struct sbx_strvec *mounts;	/* --mount SPEC... */
+	const struct sbx_strvec *env;		/* --env K=V... */
+	const struct sbx_strvec *plugins;	/* setup's --node ... */
+	char **args;			/* the agent's arguments / the shell command */
+	int nr_args;
+};
+
+/*
+ * Everything a backend needs to start one sandbox, resolved on the host:
+ * the project, the merged configuration, the agent, the mounts, the
+ * environment (values that may be secret: they only ever travel through the
+ * environment file, never argv, lima.yaml or disk) and the command.
+ */
+struct sbx_session {
+	struct sbx_project project;
+	struct sbx_config *cfg;
+	const struct sbx_backend *backend;
+	struct sbx_agent agent;
+	struct sbx_mount *mounts;
+	size_t nr_mounts, alloc_mounts;
+	struct sbx_strvec env;		/* NAME=value */
+	struct sbx_strvec scripts;	/* runtime scripts, absolute paths */
+	struct sbx_strvec command;	/* what runs inside: argv */
+	const char *command_name;	/* "run", "shell", ... for messages */
+	unsigned persistent : 1;
+	unsigned forward_ssh_agent : 1;
+	unsigned network_none : 1;
+	unsigned tmux : 1;
+	unsigned verbose : 1;
+	unsigned force : 1;
+};
+
+/*
+ * Detects the project, loads the configuration with the flags on top, resolves
+ * the rest. Returns 0; -2 for what the user can fix in the configuration or
+ * the command line (exit 2); -1 for anything else (exit 125).
+ */
+int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *opts);
+void sbx_session_release(struct sbx_session *s);
+
+/*
+ * Parses a docker-style mount "HOST[:GUEST][:ro|:rw]" into a configuration
+ * mount object {location, mountPoint, writable}. HOST must be absolute or
+ * start with "~/"; mounts given on the command line are writable unless :ro.
+ */
+int sbx_parse_mount_spec(const char *spec, struct sbx_mount *out);
+
+/*
+ * The environment as a shell script the launcher sources: one
+ * `export NAME='value'` per line, each value quoted with sbx_sq_quote.
+ */
+void sbx_session_env_script(const struct sbx_session *s, struct sbx_buf *out);
+
+/*
+ * The launcher that runs inside every sandbox, in the same shell: it sources
+ * the environment file (and removes it), then each runtime script with
+ * `set -e` (a failing one stops everything with exit 125 and a message naming
+ * it), then execs the command. It is a constant: every value reaches it as a
+ * positional argument, never pasted into shell text.
+ * argv: sh -c LAUNCHER sbx ENVFILE|"" N SCRIPT1..SCRIPTN COMMAND...
+ */
+extern const char sbx_launcher[];
+/* Appends that argv for s (envfile "" when there is no environment). */
+void sbx_session_launcher_argv(const struct sbx_session *s, const char *envfile,
+			       struct sbx_strvec *argv);
+
+#endif
