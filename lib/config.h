@@ -2,6 +2,7 @@
 #define SBX_CONFIG_H
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
 
 #include "buf.h"
 #include "project.h"
@@ -10,16 +11,17 @@
  * The configuration: JSON with comments, in layers, lowest first.
  * Arrays accumulate (each layer's elements appended after the lower ones'),
  * objects used as maps (env, secrets, agents, personal) merge per key, and
- * scalars override. Every layer is validated against one schema before it is
- * merged; the first bad value is refused with the layer's source, the key path,
- * what was found and what was expected:
+ * scalars override; an array still holding its built-in default (notify.events)
+ * is replaced by the first layer that sets it. Every layer is validated against
+ * one schema before it is merged; the first bad value is refused with the
+ * layer's source, the key path, what was found and what was expected:
  *
  *   /home/u/app/.sbx.json: mounts[2].writable: found string "yes", expected true or false
  *   /home/u/app/.sbx.json: unknown key 'netwrok' (did you mean 'network'?)
  *   SBX_CPUS: cpus: found "lots", expected a whole number from 1 to 256
  *
  * Keys (all optional; see sbx.json(5) and `sbx config show`):
- *   backend      "lima" | "bwrap"                         (default: lima where limactl is found)
+ *   backend      "lima" | "bwrap"   (no default: lima where limactl is found, else an error)
  *   agent        agent name                                 (default "claude")
  *   persistent   bool                                       (default false)
  *   tmux         bool                                       (default false)
@@ -68,8 +70,14 @@ int sbx_config_merge(struct sbx_config *cfg, enum sbx_layer layer, const char *s
 /* Reads, parses (sbx_jsonc_parse) and merges a file; a missing file is fine when missing_ok. */
 int sbx_config_merge_file(struct sbx_config *cfg, enum sbx_layer layer, const char *path,
 			  int missing_ok);
-/* Merges the SBX_* variables of envp (scalars only: SBX_CPUS, SBX_NETWORK_MODE, ...). */
+/*
+ * Merges the SBX_* variables of envp (scalars only: SBX_CPUS, SBX_NETWORK_MODE, ...).
+ * Each is a layer of its own named after the variable; an empty one is unset;
+ * SBX_* variables that are no key (SBX_PLUGIN_PATH) are not this module's.
+ */
 int sbx_config_merge_env(struct sbx_config *cfg, char *const *envp);
+/* The i-th file merged (oldest first), or NULL past the last; borrowed. */
+const char *sbx_config_file(const struct sbx_config *cfg, size_t i);
 
 /*
  * The standard stack for a project: defaults, the user's file, the main

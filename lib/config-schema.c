@@ -1,0 +1,608 @@
+/*
+ * The configuration schema: every key, its type, its constraints, its
+ * default and its SBX_* variable, in one table; and the validation that
+ * walks it.
+ */
+#include "config-schema.h"
+#include "config.h"
+#include "json.h"
+#include "suggest.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KiB 1024LL
+#define MiB (1024 * KiB)
+#define GiB (1024 * MiB)
+
+/* String checks: 0 when s is good. */
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int check_nonempty(const struct sbx_config_key *k, const char *s)
+{
+	(void)k;
+	return *s ? 0 : -1;
+}
+
+/* An absolute path, or one starting with ~/ (the host user's home). */
+static int check_home_path(const struct sbx_config_key *k, const char *s)
+{
+	(void)k;
+	return s[0] == '/' || (s[0] == '~' && s[1] == '/') ? 0 : -1;
+}
+
+static int check_absolute(const struct sbx_config_key *k, const char *s)
+{
+	(void)k;
+	return s[0] == '/' ? 0 : -1;
+}
+
+/* A relative path that stays below its directory: no leading / or ~, no "..". */
+static int check_relative(const struct sbx_config_key *k, const char *s)
+{
+	const char *p = s;
+
+	(void)k;
+	if (!*s || *s == '/' || *s == '~')
+		return -1;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return -1;
+		p += len;
+		p += *p == '/';
+	}
+	return 0;
+}
+
+/* An environment variable's name: [A-Za-z_][A-Za-z0-9_]*. */
+static int check_var_name(const struct sbx_config_key *k, const char *s)
+{
+	(void)k;
+	if (!is_alpha(*s) && *s != '_')
+		return -1;
+	for (s++; *s; s++)
+		if (!is_alpha(*s) && !is_digit(*s) && *s != '_')
+			return -1;
+	return 0;
+}
+
+/* The name of an agent, a plugin or a template: [A-Za-z0-9][A-Za-z0-9_-]*. */
+static int check_name(const struct sbx_config_key *k, const char *s)
+{
+	(void)k;
+	if (!is_alpha(*s) && !is_digit(*s))
+		return -1;
+	for (s++; *s; s++)
+		if (!is_alpha(*s) && !is_digit(*s) && *s != '_' && *s != '-')
+			return -1;
+	return 0;
+}
+
+/* A host for the egress allow-list: "example.com", "*.example.com", "10.0.0.0/8", "::1". */
+static int check_host(const struct sbx_config_key *k, const char *s)
+{
+	const char *p = s;
+
+	(void)k;
+	if (!strncmp(p, "*.", 2))
+		p += 2;
+	if (!*p || *p == '.' || *p == '-')
+		return -1;
+	for (; *p && *p != '/'; p++)
+		if (!is_alpha(*p) && !is_digit(*p) && *p != '.' && *p != '-' && *p != ':')
+			return -1;
+	if (*p == '/') {
+		if (!p[1] || strlen(p + 1) > 3)
+			return -1;
+		for (p++; *p; p++)
+			if (!is_digit(*p))
+				return -1;
+	}
+	return 0;
+}
+
+static int check_size(const struct sbx_config_key *k, const char *s)
+{
+	long long n = sbx_parse_size(s);
+
+	return n < 0 || n < k->min ? -1 : 0;
+}
+
+/* Where `sbx wt new` puts worktrees: must name {branch}; {repo} is the only other field. */
+static int check_worktree_path(const struct sbx_config_key *k, const char *s)
+{
+	const char *p = s;
+	int branch = 0;
+
+	(void)k;
+	while ((p = strchr(p, '{'))) {
+		if (!strncmp(p, "{branch}", 8)) {
+			branch = 1;
+			p += 8;
+		} else if (!strncmp(p, "{repo}", 6)) {
+			p += 6;
+		} else {
+			return -1;
+		}
+	}
+	return branch ? 0 : -1;
+}
+
+#ifdef __APPLE__
+#define DEFAULT_VM_TYPE "\"vz\""
+#else
+#define DEFAULT_VM_TYPE "\"qemu\""
+#endif
+
+/* The table. */
+
+static const char *const backends[] = { "lima", "bwrap", NULL };
+static const char *const vm_types[] = { "vz", "qemu", NULL };
+static const char *const mount_types[] = { "reverse-sshfs", "9p", "virtiofs", NULL };
+static const char *const network_modes[] = { "host", "none", NULL };
+static const char *const egress_modes[] = { "open", "allowlist", NULL };
+/* The agents' hook events `sbx hook` forwards (Codex and OpenCode map onto these). */
+static const char *const events[] = {
+	"Notification", "Stop", "SubagentStop", "SessionStart", "SessionEnd",
+	"UserPromptSubmit", "PreToolUse", "PostToolUse", "PreCompact", NULL,
+};
+
+#define HOME_PATH "an absolute path or one starting with ~/"
+#define VAR_NAME "a variable name ([A-Za-z_][A-Za-z0-9_]*)"
+#define NAME "a name of letters, digits, '-' and '_'"
+#define SIZE(min) "a size of at least " min ", such as \"8GiB\" (a number with an optional " \
+		  "KiB, MiB, GiB or TiB unit)"
+
+static const struct sbx_config_key any_string = { .name = "", .type = SBX_CT_STRING };
+
+static const struct sbx_config_key nonempty_string = {
+	.name = "", .type = SBX_CT_STRING, .check = check_nonempty,
+	.expect = "a non-empty string",
+};
+
+static const struct sbx_config_key var_name = {
+	.name = "", .type = SBX_CT_STRING, .check = check_var_name, .expect = VAR_NAME,
+};
+
+static const struct sbx_config_key name_key = {
+	.name = "", .type = SBX_CT_STRING, .check = check_name, .expect = NAME,
+};
+
+static const struct sbx_config_key host = {
+	.name = "", .type = SBX_CT_STRING, .check = check_host,
+	.expect = "a host name, \"*.domain\", an IP address or a CIDR range",
+};
+
+static const struct sbx_config_key event = {
+	.name = "", .type = SBX_CT_ENUM, .choices = events,
+};
+
+static const struct sbx_config_key mount_fields[] = {
+	{ .name = "location", .type = SBX_CT_STRING, .flags = SBX_CK_REQUIRED,
+	  .check = check_home_path, .expect = HOME_PATH },
+	{ .name = "mountPoint", .type = SBX_CT_STRING, .check = check_absolute,
+	  .expect = "an absolute path" },
+	{ .name = "writable", .type = SBX_CT_BOOL },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key mount = {
+	.name = "", .type = SBX_CT_OBJECT, .fields = mount_fields,
+	.expect = "an object such as {\"location\": \"~/data\", \"writable\": true}",
+};
+
+static const struct sbx_config_key secret_fields[] = {
+	{ .name = "command", .type = SBX_CT_STRING, .check = check_nonempty,
+	  .expect = "a non-empty string" },
+	{ .name = "env", .type = SBX_CT_STRING, .check = check_var_name, .expect = VAR_NAME },
+	{ .name = "file", .type = SBX_CT_STRING, .check = check_home_path, .expect = HOME_PATH },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key secret = {
+	.name = "", .type = SBX_CT_OBJECT, .flags = SBX_CK_ONE_OF, .fields = secret_fields,
+	.expect = "an object with exactly one of command, env or file",
+};
+
+static const struct sbx_config_key agent_fields[] = {
+	{ .name = "command", .type = SBX_CT_STRING, .check = check_nonempty,
+	  .expect = "a non-empty string" },
+	{ .name = "args", .type = SBX_CT_ARRAY, .item = &any_string,
+	  .expect = "an array of strings" },
+	{ .name = "npm", .type = SBX_CT_STRING, .check = check_nonempty,
+	  .expect = "a non-empty string" },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key agent = {
+	.name = "", .type = SBX_CT_OBJECT, .fields = agent_fields,
+	.expect = "an object with command, args and npm",
+};
+
+static const struct sbx_config_key relative_path = {
+	.name = "", .type = SBX_CT_STRING, .check = check_relative,
+	.expect = "a relative path inside the agent's configuration directory",
+};
+
+static const struct sbx_config_key personal_paths = {
+	.name = "", .type = SBX_CT_ARRAY, .item = &relative_path,
+	.expect = "an array of relative paths",
+};
+
+static const struct sbx_config_key network_fields[] = {
+	{ .name = "mode", .type = SBX_CT_ENUM, .choices = network_modes, .def = "\"host\"",
+	  .env = "SBX_NETWORK_MODE" },
+	{ .name = "egress", .type = SBX_CT_ENUM, .choices = egress_modes, .def = "\"open\"",
+	  .env = "SBX_NETWORK_EGRESS" },
+	{ .name = "allow", .type = SBX_CT_ARRAY, .item = &host, .def = "[]",
+	  .expect = "an array of host names" },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key ssh_fields[] = {
+	{ .name = "forwardAgent", .type = SBX_CT_BOOL, .def = "false",
+	  .env = "SBX_SSH_FORWARD_AGENT" },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key notify_fields[] = {
+	{ .name = "enabled", .type = SBX_CT_BOOL, .def = "true", .env = "SBX_NOTIFY_ENABLED" },
+	{ .name = "events", .type = SBX_CT_ARRAY, .item = &event,
+	  .def = "[\"Notification\", \"Stop\"]", .expect = "an array of event names" },
+	{ .name = "sound", .type = SBX_CT_STRING, .env = "SBX_NOTIFY_SOUND" },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key worktree_fields[] = {
+	{ .name = "path", .type = SBX_CT_STRING, .check = check_worktree_path,
+	  .expect = "a path with {branch} and optionally {repo}, such as \"../{repo}-{branch}\"",
+	  .def = "\"../{repo}-{branch}\"", .env = "SBX_WORKTREE_PATH" },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key template_fields[] = {
+	{ .name = "name", .type = SBX_CT_STRING, .check = check_name, .expect = NAME,
+	  .env = "SBX_TEMPLATE_NAME" },
+	{ .name = NULL },
+};
+
+static const struct sbx_config_key root_fields[] = {
+	/* No default: lima where limactl is found, and never a silent fallback to bwrap. */
+	{ .name = "backend", .type = SBX_CT_ENUM, .choices = backends, .env = "SBX_BACKEND" },
+	{ .name = "agent", .type = SBX_CT_STRING, .check = check_name,
+	  .expect = "an agent's name such as \"claude\"", .def = "\"claude\"",
+	  .env = "SBX_AGENT" },
+	{ .name = "persistent", .type = SBX_CT_BOOL, .def = "false", .env = "SBX_PERSISTENT" },
+	{ .name = "tmux", .type = SBX_CT_BOOL, .def = "false", .env = "SBX_TMUX" },
+	{ .name = "cpus", .type = SBX_CT_INT, .min = 1, .max = 256, .def = "4",
+	  .env = "SBX_CPUS" },
+	{ .name = "memory", .type = SBX_CT_STRING, .check = check_size, .min = 256 * MiB,
+	  .expect = SIZE("256MiB"), .def = "\"4GiB\"", .env = "SBX_MEMORY" },
+	{ .name = "disk", .type = SBX_CT_STRING, .check = check_size, .min = 1 * GiB,
+	  .expect = SIZE("1GiB"), .def = "\"100GiB\"", .env = "SBX_DISK" },
+	{ .name = "vmType", .type = SBX_CT_ENUM, .choices = vm_types, .def = DEFAULT_VM_TYPE,
+	  .env = "SBX_VM_TYPE" },
+	{ .name = "mountType", .type = SBX_CT_ENUM, .choices = mount_types,
+	  .env = "SBX_MOUNT_TYPE" },
+	{ .name = "image", .type = SBX_CT_STRING, .check = check_nonempty,
+	  .expect = "a Lima template such as \"template:debian-12\"", .env = "SBX_IMAGE" },
+	{ .name = "mounts", .type = SBX_CT_ARRAY, .item = &mount, .def = "[]",
+	  .expect = "an array of mounts" },
+	{ .name = "env", .type = SBX_CT_MAP, .map_key = &var_name, .item = &any_string,
+	  .def = "{}", .expect = "an object of NAME: \"value\"" },
+	{ .name = "envPass", .type = SBX_CT_ARRAY, .item = &var_name, .def = "[]",
+	  .expect = "an array of variable names" },
+	{ .name = "secrets", .type = SBX_CT_MAP, .map_key = &var_name, .item = &secret,
+	  .def = "{}", .expect = "an object of NAME: {command | env | file}" },
+	{ .name = "agents", .type = SBX_CT_MAP, .map_key = &name_key, .item = &agent,
+	  .def = "{}", .expect = "an object of NAME: {command, args, npm}" },
+	{ .name = "scripts", .type = SBX_CT_ARRAY, .item = &nonempty_string, .def = "[]",
+	  .expect = "an array of paths" },
+	{ .name = "plugins", .type = SBX_CT_ARRAY, .item = &name_key, .def = "[]",
+	  .expect = "an array of plugin names" },
+	{ .name = "network", .type = SBX_CT_OBJECT, .fields = network_fields },
+	{ .name = "ssh", .type = SBX_CT_OBJECT, .fields = ssh_fields },
+	{ .name = "notify", .type = SBX_CT_OBJECT, .fields = notify_fields },
+	{ .name = "worktree", .type = SBX_CT_OBJECT, .fields = worktree_fields },
+	{ .name = "template", .type = SBX_CT_OBJECT, .fields = template_fields },
+	{ .name = "warmPool", .type = SBX_CT_INT, .min = 0, .max = 8, .def = "0",
+	  .env = "SBX_WARM_POOL" },
+	{ .name = "personal", .type = SBX_CT_MAP, .map_key = &name_key, .item = &personal_paths,
+	  .def = "{}", .expect = "an object of AGENT: [relative paths]" },
+	{ .name = NULL },
+};
+
+const struct sbx_config_key sbx_config_schema = {
+	.name = "", .type = SBX_CT_OBJECT, .fields = root_fields,
+	.expect = "a JSON object such as {\"cpus\": 4}",
+};
+
+/* Validation. */
+
+const struct sbx_config_key *sbx_config_field(const struct sbx_config_key *obj, const char *key)
+{
+	for (const struct sbx_config_key *f = obj->fields; f && f->name; f++)
+		if (!strcmp(f->name, key))
+			return f;
+	return NULL;
+}
+
+void sbx_config_expect(const struct sbx_config_key *k, struct sbx_buf *out)
+{
+	size_t n = 0;
+
+	switch (k->type) {
+	case SBX_CT_BOOL:
+		sbx_buf_adds(out, "true or false");
+		return;
+	case SBX_CT_INT:
+		sbx_buf_addf(out, "a whole number from %lld to %lld", k->min, k->max);
+		return;
+	case SBX_CT_ENUM:
+		while (k->choices[n])
+			n++;
+		for (size_t i = 0; i < n; i++)
+			sbx_buf_addf(out, "%s\"%s\"", !i ? "" : i + 1 == n ? " or " : ", ",
+				     k->choices[i]);
+		return;
+	case SBX_CT_STRING:
+		sbx_buf_adds(out, k->expect ? k->expect : "a string");
+		return;
+	case SBX_CT_ARRAY:
+		sbx_buf_adds(out, k->expect ? k->expect : "an array");
+		return;
+	case SBX_CT_MAP:
+	case SBX_CT_OBJECT:
+		sbx_buf_adds(out, k->expect ? k->expect : "an object");
+		return;
+	}
+}
+
+/* What was found, for a message: the variable's text, or the JSON value's type and value. */
+static char *found(const cJSON *v, const char *raw)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	cJSON *s;
+
+	if (!raw)
+		return sbx_json_describe(v);
+	s = sbx_json_new_string(raw);
+	sbx_json_print(&b, s, 0);
+	cJSON_Delete(s);
+	return sbx_buf_detach(&b);
+}
+
+static int bad_value(const struct sbx_config_key *k, const cJSON *v, const char *source,
+		     const struct sbx_buf *path, const char *raw)
+{
+	struct sbx_buf expect = SBX_BUF_INIT;
+	char *what = found(v, raw);
+
+	sbx_config_expect(k, &expect);
+	if (path->len)
+		sbx_error("%s: %s: found %s, expected %s", source, path->buf, what, expect.buf);
+	else
+		sbx_error("%s: found %s, expected %s", source, what, expect.buf);
+	if (k->type == SBX_CT_ENUM && cJSON_IsString(v)) {
+		size_t n = 0;
+		const char *near;
+
+		while (k->choices[n])
+			n++;
+		near = sbx_nearest(v->valuestring, k->choices, n);
+		if (near)
+			sbx_error("%s: %s: found %s, expected %s (did you mean \"%s\"?)", source,
+				  path->buf, what, expect.buf, near);
+	}
+	free(what);
+	sbx_buf_release(&expect);
+	return -1;
+}
+
+static int check_int(const struct sbx_config_key *k, const cJSON *v)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!(d >= (double)k->min && d <= (double)k->max))
+		return -1;
+	return (double)(long long)d == d ? 0 : -1;
+}
+
+static int check_enum(const struct sbx_config_key *k, const cJSON *v)
+{
+	if (!cJSON_IsString(v))
+		return -1;
+	for (size_t i = 0; k->choices[i]; i++)
+		if (!strcmp(k->choices[i], v->valuestring))
+			return 0;
+	return -1;
+}
+
+/* Appends ".key" (or "key" at the top) to path. */
+static void push_key(struct sbx_buf *path, const char *key)
+{
+	if (path->len)
+		sbx_buf_addch(path, '.');
+	sbx_buf_adds(path, key);
+}
+
+static int duplicate_key(const cJSON *obj, const cJSON *item)
+{
+	for (const cJSON *c = obj->child; c && c != item; c = c->next)
+		if (!strcmp(c->string, item->string))
+			return 1;
+	return 0;
+}
+
+static int unknown_key(const struct sbx_config_key *k, const char *key, const char *source,
+		       struct sbx_buf *path)
+{
+	size_t n = 0, len = path->len;
+	const char **names;
+	const char *near;
+	char *full;
+
+	while (k->fields[n].name)
+		n++;
+	names = sbx_calloc(n + 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = k->fields[i].name;
+	near = sbx_nearest(key, names, n);
+	push_key(path, key);
+	full = sbx_strdup(path->buf);
+	sbx_buf_truncate(path, len);
+	if (near) {
+		push_key(path, near);
+		sbx_error("%s: unknown key '%s' (did you mean '%s'?)", source, full, path->buf);
+		sbx_buf_truncate(path, len);
+	} else {
+		struct sbx_buf known = SBX_BUF_INIT;
+
+		for (size_t i = 0; i < n; i++)
+			sbx_buf_addf(&known, "%s%s", i ? ", " : "", names[i]);
+		sbx_error("%s: unknown key '%s' (known keys%s%s: %s)", source, full,
+			  len ? " of " : "", len ? path->buf : "", known.buf);
+		sbx_buf_release(&known);
+	}
+	free(full);
+	free(names);
+	return -1;
+}
+
+static int check_object(const struct sbx_config_key *k, const cJSON *v, const char *source,
+			struct sbx_buf *path, const char *raw)
+{
+	size_t len = path->len;
+	const cJSON *c;
+	int nr = 0;
+
+	cJSON_ArrayForEach(c, v) {
+		const struct sbx_config_key *f = sbx_config_field(k, c->string);
+
+		if (duplicate_key(v, c)) {
+			push_key(path, c->string);
+			sbx_error("%s: %s: duplicate key", source, path->buf);
+			sbx_buf_truncate(path, len);
+			return -1;
+		}
+		if (!f)
+			return unknown_key(k, c->string, source, path);
+		push_key(path, c->string);
+		if (sbx_config_check(f, c, source, path, raw))
+			return -1;
+		sbx_buf_truncate(path, len);
+		nr++;
+	}
+	for (const struct sbx_config_key *f = k->fields; f->name; f++) {
+		if ((f->flags & SBX_CK_REQUIRED) && !cJSON_GetObjectItemCaseSensitive(v, f->name)) {
+			struct sbx_buf expect = SBX_BUF_INIT;
+
+			sbx_config_expect(f, &expect);
+			sbx_error("%s: %s: missing key '%s' (%s)", source, path->buf, f->name,
+				  expect.buf);
+			sbx_buf_release(&expect);
+			return -1;
+		}
+	}
+	if ((k->flags & SBX_CK_ONE_OF) && nr != 1) {
+		struct sbx_buf keys = SBX_BUF_INIT;
+
+		cJSON_ArrayForEach(c, v)
+			sbx_buf_addf(&keys, "%s'%s'", keys.len ? (c->next ? ", " : " and ") : "",
+				     c->string);
+		if (nr)
+			sbx_error("%s: %s: found %s together, expected %s", source, path->buf,
+				  keys.buf, k->expect);
+		else
+			sbx_error("%s: %s: found an empty object, expected %s", source, path->buf,
+				  k->expect);
+		sbx_buf_release(&keys);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_map(const struct sbx_config_key *k, const cJSON *v, const char *source,
+		     struct sbx_buf *path, const char *raw)
+{
+	size_t len = path->len;
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, v) {
+		push_key(path, c->string);
+		if (duplicate_key(v, c)) {
+			sbx_error("%s: %s: duplicate key", source, path->buf);
+			return -1;
+		}
+		if (k->map_key->check(k->map_key, c->string)) {
+			cJSON *key = sbx_json_new_string(c->string);
+			char *what = sbx_json_describe(key);
+
+			sbx_buf_truncate(path, len);
+			sbx_error("%s: %s: found key %s, expected %s", source, path->buf,
+				  what + strlen("string "), k->map_key->expect);
+			free(what);
+			cJSON_Delete(key);
+			return -1;
+		}
+		if (sbx_config_check(k->item, c, source, path, raw))
+			return -1;
+		sbx_buf_truncate(path, len);
+	}
+	return 0;
+}
+
+int sbx_config_check(const struct sbx_config_key *k, const cJSON *v, const char *source,
+		     struct sbx_buf *path, const char *raw)
+{
+	size_t len = path->len;
+	const cJSON *c;
+	int i = 0;
+
+	switch (k->type) {
+	case SBX_CT_BOOL:
+		return cJSON_IsBool(v) ? 0 : bad_value(k, v, source, path, raw);
+	case SBX_CT_INT:
+		return check_int(k, v) ? bad_value(k, v, source, path, raw) : 0;
+	case SBX_CT_ENUM:
+		return check_enum(k, v) ? bad_value(k, v, source, path, raw) : 0;
+	case SBX_CT_STRING:
+		if (!cJSON_IsString(v) || (k->check && k->check(k, v->valuestring)))
+			return bad_value(k, v, source, path, raw);
+		return 0;
+	case SBX_CT_ARRAY:
+		if (!cJSON_IsArray(v))
+			return bad_value(k, v, source, path, raw);
+		cJSON_ArrayForEach(c, v) {
+			sbx_buf_addf(path, "[%d]", i++);
+			if (sbx_config_check(k->item, c, source, path, raw))
+				return -1;
+			sbx_buf_truncate(path, len);
+		}
+		return 0;
+	case SBX_CT_MAP:
+		if (!cJSON_IsObject(v))
+			return bad_value(k, v, source, path, raw);
+		return check_map(k, v, source, path, raw);
+	case SBX_CT_OBJECT:
+		if (!cJSON_IsObject(v))
+			return bad_value(k, v, source, path, raw);
+		return check_object(k, v, source, path, raw);
+	}
+	return bad_value(k, v, source, path, raw);
+}
