@@ -1,64 +1,703 @@
-/* The bwrap backend. Being built: every operation says so. */
+/*
+ * The bubblewrap backend: a sandbox is a set of Linux namespaces around the
+ * agent, made by bwrap(1). A weaker boundary than a VM (one kernel for host
+ * and sandbox), for machines where no VM can run.
+ *
+ * Inside: a new user (never root), pid, ipc, uts and cgroup namespace; the
+ * host's /usr read-only; a minimal /etc; private /tmp and /run; a private
+ * home per project; the project read-write at its own path; the configured
+ * mounts; nothing else of the host.
+ *
+ * On disk, under $XDG_DATA_HOME/sbx/bwrap/:
+ *   TEMPLATE/home, TEMPLATE/template.json   the template home (sbx setup)
+ *   PERSISTENT/home                          a --keep sandbox's home
+ *   tools/                                   agent CLIs installed by setup (npm --prefix)
+ * An ephemeral session's home is a copy of the template's in
+ * $XDG_RUNTIME_DIR/sbx/sessions/NAME/, removed when the session ends.
+ */
 #include "backend.h"
+#include "config.h"
 #include "error.h"
+#include "fsutil.h"
+#include "json.h"
+#include "names.h"
+#include "owner.h"
+#include "paths.h"
+#include "session.h"
+#include "spawn.h"
+#include "xalloc.h"
 
-static int not_yet(void)
+#include <dirent.h>
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
+#define BACKEND "bwrap"
+#define TOOLS_MOUNT "/opt/sbx-tools"
+#define ENV_FILE "/run/sbx/env"
+#define SANDBOX_PATH TOOLS_MOUNT "/bin:/usr/local/bin:/usr/bin:/bin"
+
+/* The user inside: the caller's own uid, or 1000 when sbx runs as root. */
+struct sandbox_user {
+	char *name;
+	char *home;
+	uid_t uid;
+	gid_t gid;
+};
+
+static void sandbox_user(struct sandbox_user *u)
 {
-	return sbx_error("the bwrap backend is not implemented yet");
+	struct passwd *pw = getuid() ? getpwuid(getuid()) : NULL;
+
+	if (pw && pw->pw_name && *pw->pw_name && !strchr(pw->pw_name, ':')) {
+		u->name = sbx_strdup(pw->pw_name);
+		u->uid = getuid();
+		u->gid = getgid();
+	} else {
+		/* Claude refuses its skip-permissions flag as root: the sandbox never is. */
+		u->name = sbx_strdup(getuid() ? "user" : "sbx");
+		u->uid = getuid() ? getuid() : 1000;
+		u->gid = getuid() ? getgid() : 1000;
+	}
+	u->home = sbx_asprintf("/home/%s", u->name);
+}
+
+static void sandbox_user_release(struct sandbox_user *u)
+{
+	free(u->name);
+	free(u->home);
+}
+
+static const char *bwrap_program(void)
+{
+	const char *p = getenv("SBX_BWRAP");
+
+	return p && *p ? p : "bwrap";
+}
+
+static char *data_path(const char *name, const char *leaf)
+{
+	char *data = sbx_data_dir(), *path;
+
+	if (!data)
+		return NULL;
+	path = leaf ? sbx_asprintf("%s/bwrap/%s/%s", data, name, leaf)
+		    : sbx_asprintf("%s/bwrap/%s", data, name);
+	free(data);
+	return path;
+}
+
+static char *session_dir(const char *name)
+{
+	char *run = sbx_runtime_dir(), *path;
+
+	if (!run)
+		return NULL;
+	path = sbx_asprintf("%s/sessions/%s", run, name);
+	free(run);
+	return path;
 }
 
 static int probe(struct sbx_buf *info)
 {
+#ifndef __linux__
 	(void)info;
-	return not_yet();
+	return sbx_error("the bwrap backend needs Linux; use the lima backend here");
+#else
+	struct sbx_child c = SBX_CHILD_INIT;
+	int code;
+
+	sbx_strvec_pushv(&c.args, (const char *[]){ bwrap_program(), "--version", NULL });
+	code = sbx_child_capture(&c, info, NULL);
+	sbx_child_release(&c);
+	if (code == 127)
+		return sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+	if (code)
+		return sbx_error("'%s --version' failed (exit %d)", bwrap_program(), code);
+	while (info->len && info->buf[info->len - 1] == '\n')
+		sbx_buf_truncate(info, info->len - 1);
+	return 0;
+#endif
+}
+
+/* Everything that, when it changes, makes the template home stale. */
+static char *template_hash(const struct sbx_session *s)
+{
+	struct sbx_buf in = SBX_BUF_INIT;
+	char *hash;
+
+	sbx_buf_addf(&in, "sbx %s\nagent %s %s\n", SBX_VERSION, s->agent.name,
+		     s->agent.npm ? s->agent.npm : "-");
+	hash = sbx_hash_hex(in.buf, in.len, 16);
+	sbx_buf_release(&in);
+	return hash;
+}
+
+static int agent_installed(const struct sbx_session *s, const char *tools)
+{
+	const char *dirs[] = { "/usr/local/bin", "/usr/bin", "/bin", NULL };
+	const char *cmd = s->agent.command;
+	int found = 0;
+	char *p;
+
+	if (cmd[0] == '/')
+		return access(cmd, X_OK) == 0;
+	p = sbx_asprintf("%s/bin/%s", tools, cmd);
+	found = access(p, X_OK) == 0;
+	free(p);
+	for (size_t i = 0; dirs[i] && !found; i++) {
+		p = sbx_asprintf("%s/%s", dirs[i], cmd);
+		found = access(p, X_OK) == 0;
+		free(p);
+	}
+	return found;
+}
+
+/* The agent's CLI, from npm into sbx's own tools prefix, when the host's /usr lacks it. */
+static int install_agent(const struct sbx_session *s)
+{
+	char *tools = data_path("tools", NULL);
+	struct sbx_child c = SBX_CHILD_INIT;
+	int ret = 0, code;
+
+	if (!tools)
+		return -1;
+	if (agent_installed(s, tools) || !s->agent.npm)
+		goto out;
+	if (!sbx_which("npm")) {
+		sbx_warn("the agent '%s' is not installed and npm was not found: install %s "
+			 "(npm install -g %s)", s->agent.name, s->agent.command, s->agent.npm);
+		goto out;
+	}
+	fprintf(stderr, "sbx setup: installing %s into %s\n", s->agent.npm, tools);
+	sbx_strvec_pushv(&c.args, (const char *[]){ "npm", "install", "--global", "--no-fund",
+		"--no-audit", "--prefix", tools, s->agent.npm, NULL });
+	c.forward_signals = 1;
+	code = sbx_child_run(&c);
+	if (code)
+		ret = sbx_error("'npm install %s' failed (exit %d)", s->agent.npm, code);
+	sbx_child_release(&c);
+out:
+	free(tools);
+	return ret;
+}
+
+static int template_fresh(const char *name, const char *hash)
+{
+	char *meta = data_path(name, "template.json"), *home = data_path(name, "home");
+	cJSON *rec = NULL;
+	int fresh = 0;
+
+	if (meta && home && !access(home, F_OK) && !access(meta, F_OK) &&
+	    !sbx_jsonc_read_file(meta, &rec)) {
+		const char *h = sbx_json_get_string(rec, "hash");
+
+		fresh = h && !strcmp(h, hash);
+	}
+	sbx_clear_error();
+	cJSON_Delete(rec);
+	free(meta);
+	free(home);
+	return fresh;
+}
+
+static int build_template(struct sbx_session *s, const char *name, const char *hash, int quiet)
+{
+	char *dir = data_path(name, NULL), *home = NULL, *meta = NULL;
+	cJSON *rec = NULL;
+	int ret = -1;
+
+	if (!dir)
+		return -1;
+	home = sbx_path_join(dir, "home");
+	meta = sbx_path_join(dir, "template.json");
+	if (!quiet)
+		fprintf(stderr, "sbx setup: building template '%s' in %s\n", name, dir);
+	if (sbx_remove_tree(home) || sbx_mkdir_private(home, 0700))
+		goto out;
+	if (s->agent.config_dir) {
+		char *cfgdir = sbx_path_join(home, s->agent.config_dir);
+
+		ret = sbx_mkdir_p(cfgdir, 0700);
+		free(cfgdir);
+		if (ret)
+			goto out;
+		ret = -1;
+	}
+	if (install_agent(s))
+		goto out;
+	rec = sbx_json_new_object();
+	sbx_json_add_string(rec, "hash", hash);
+	sbx_json_add_string(rec, "project", s->project.main_dir ? s->project.main_dir : s->project.dir);
+	ret = sbx_json_write_file(meta, rec, 0600, 1);
+out:
+	cJSON_Delete(rec);
+	free(dir);
+	free(home);
+	free(meta);
+	return ret;
+}
+
+static int ensure_template(struct sbx_session *s, char **name_out, int quiet)
+{
+	char *name = sbx_template_name(&s->project, sbx_config_string(s->cfg, "template.name"));
+	char *hash = template_hash(s);
+	int ret = 0;
+
+	if (s->force || !template_fresh(name, hash))
+		ret = build_template(s, name, hash, quiet);
+	else if (!quiet)
+		fprintf(stderr, "sbx setup: template '%s' is up to date\n", name);
+	free(hash);
+	if (ret || !name_out)
+		free(name);
+	else
+		*name_out = name;
+	return ret;
 }
 
 static int setup(struct sbx_session *s)
 {
-	(void)s;
-	return not_yet();
+	return ensure_template(s, NULL, 0);
+}
+
+#ifdef __linux__
+/* Content for --file / --ro-bind-data: memory, never a file on disk. */
+static int memfd_with(const char *what, const char *data, size_t len)
+{
+	int fd = memfd_create(what, MFD_CLOEXEC);
+
+	if (fd < 0)
+		return sbx_error_errno("cannot create the %s for the sandbox", what);
+	if (write(fd, data, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET)) {
+		close(fd);
+		return sbx_error_errno("cannot write the %s for the sandbox", what);
+	}
+	return fd;
+}
+#endif
+
+static void bind_system(struct sbx_strvec *a)
+{
+	static const char *const top[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
+	/* The minimal /etc: name resolution, TLS roots, the command alternatives /usr links to. */
+	static const char *const etc[] = { "/etc/resolv.conf", "/etc/hosts", "/etc/ssl",
+		"/etc/ca-certificates", "/etc/alternatives", "/etc/localtime",
+		"/etc/ld.so.cache", "/etc/nsswitch.conf", NULL };
+
+	sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", "/usr", "/usr", NULL });
+	for (size_t i = 0; top[i]; i++) {
+		char *path = sbx_asprintf("/%s", top[i]), target[256];
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		struct stat st;
+
+		if (n > 0) {
+			target[n] = '\0';
+			sbx_strvec_pushv(a, (const char *[]){ "--symlink", target, path, NULL });
+		} else if (!lstat(path, &st) && S_ISDIR(st.st_mode)) {
+			sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", path, path, NULL });
+		}
+		free(path);
+	}
+	for (size_t i = 0; etc[i]; i++)
+		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind-try", etc[i], etc[i], NULL });
+	sbx_strvec_pushv(a, (const char *[]){ "--proc", "/proc", "--dev", "/dev",
+		"--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run",
+		"--dir", "/run/sbx", NULL });
+}
+
+static char *guest_path(const char *guest, const struct sandbox_user *u)
+{
+	if (!strcmp(guest, "~"))
+		return sbx_strdup(u->home);
+	if (!strncmp(guest, "~/", 2))
+		return sbx_asprintf("%s/%s", u->home, guest + 2);
+	return sbx_strdup(guest);
+}
+
+struct sandbox {
+	struct sbx_strvec args;
+	struct sbx_strvec env;
+	int fds[3];
+	int nr_fds;
+};
+
+static int add_fd(struct sandbox *b, int fd)
+{
+	b->fds[b->nr_fds++] = fd;
+	return fd;
+}
+
+/*
+ * The whole bwrap command line for a session whose home is `home`. No value
+ * of s->env is on it: the environment travels in a memfd copied to ENV_FILE.
+ */
+static int build_sandbox(struct sbx_session *s, const char *home, const char *tools,
+			 struct sandbox *b)
+{
+	struct sandbox_user u;
+	struct sbx_buf text = SBX_BUF_INIT;
+	const char *term = getenv("TERM"), *lang = getenv("LANG"), *auth = getenv("SSH_AUTH_SOCK");
+	int ret = -1;
+	char num[3][16];
+
+	sandbox_user(&u);
+	snprintf(num[0], sizeof(num[0]), "%ld", (long)u.uid);
+	snprintf(num[1], sizeof(num[1]), "%ld", (long)u.gid);
+	sbx_strvec_pushv(&b->args, (const char *[]){ bwrap_program(),
+		"--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+		"--unshare-cgroup-try", "--disable-userns", "--uid", num[0], "--gid", num[1],
+		"--hostname", "sbx", "--die-with-parent", "--new-session", NULL });
+	if (s->network_none)
+		sbx_strvec_push(&b->args, "--unshare-net");
+	bind_system(&b->args);
+
+#ifdef __linux__
+	/* passwd and group hold the sandbox user only (and root and nobody, for tools that look). */
+	sbx_buf_addf(&text, "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+			    "%s:x:%ld:%ld:sbx sandbox:%s:/bin/bash\n"
+			    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+		     u.name, (long)u.uid, (long)u.gid, u.home);
+	if (add_fd(b, memfd_with("passwd", text.buf, text.len)) < 0)
+		goto out;
+	snprintf(num[2], sizeof(num[2]), "%d", b->fds[b->nr_fds - 1]);
+	sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind-data", num[2], "/etc/passwd", NULL });
+	sbx_buf_reset(&text);
+	sbx_buf_addf(&text, "root:x:0:\n%s:x:%ld:\nnogroup:x:65534:\n", u.name, (long)u.gid);
+	if (add_fd(b, memfd_with("group", text.buf, text.len)) < 0)
+		goto out;
+	sbx_strvec_push(&b->args, "--ro-bind-data");
+	sbx_strvec_pushf(&b->args, "%d", b->fds[b->nr_fds - 1]);
+	sbx_strvec_push(&b->args, "/etc/group");
+	if (s->env.nr) {
+		sbx_buf_reset(&text);
+		sbx_session_env_script(s, &text);
+		if (add_fd(b, memfd_with("environment", text.buf, text.len)) < 0)
+			goto out;
+		sbx_strvec_pushv(&b->args, (const char *[]){ "--perms", "0600", "--file", NULL });
+		sbx_strvec_pushf(&b->args, "%d", b->fds[b->nr_fds - 1]);
+		sbx_strvec_push(&b->args, ENV_FILE);
+	}
+#endif
+	sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", home, u.home, NULL });
+	if (!access(tools, F_OK))
+		sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind", tools, TOOLS_MOUNT, NULL });
+	for (size_t i = 0; i < s->nr_mounts; i++) {
+		char *target = guest_path(s->mounts[i].guest, &u);
+
+		sbx_strvec_pushv(&b->args, (const char *[]){
+			s->mounts[i].writable ? "--bind" : "--ro-bind", s->mounts[i].host, target, NULL });
+		free(target);
+	}
+	if (s->forward_ssh_agent && auth && *auth) {
+		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", auth, "/run/sbx/ssh-agent.sock", NULL });
+		sbx_strvec_push(&b->env, "SSH_AUTH_SOCK=/run/sbx/ssh-agent.sock");
+	}
+	sbx_strvec_pushv(&b->args, (const char *[]){ "--chdir", s->project.dir, "--", NULL });
+	sbx_session_launcher_argv(s, s->env.nr ? ENV_FILE : "", &b->args);
+
+	/* bwrap and the sandbox start from this environment, and nothing else of ours. */
+	sbx_strvec_pushf(&b->env, "PATH=%s", SANDBOX_PATH);
+	sbx_strvec_pushf(&b->env, "HOME=%s", u.home);
+	sbx_strvec_pushf(&b->env, "USER=%s", u.name);
+	sbx_strvec_pushf(&b->env, "LOGNAME=%s", u.name);
+	sbx_strvec_push(&b->env, "SHELL=/bin/bash");
+	sbx_strvec_pushf(&b->env, "TERM=%s", term && *term ? term : "dumb");
+	sbx_strvec_pushf(&b->env, "LANG=%s", lang && *lang ? lang : "C.UTF-8");
+	ret = 0;
+out:
+	sbx_buf_release(&text);
+	sandbox_user_release(&u);
+	return ret;
+}
+
+static void sandbox_release(struct sandbox *b)
+{
+	for (int i = 0; i < b->nr_fds; i++)
+		if (b->fds[i] >= 0)
+			close(b->fds[i]);
+	sbx_strvec_clear(&b->args);
+	sbx_strvec_clear(&b->env);
+}
+
+static int run_bwrap(struct sbx_session *s, const char *home)
+{
+	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1, -1, -1 }, 0 };
+	struct sbx_child c = SBX_CHILD_INIT;
+	char *tools = data_path("tools", NULL);
+	int code = -1;
+
+	if (!tools || build_sandbox(s, home, tools, &b))
+		goto out;
+	sbx_strvec_pushv(&c.args, (const char *const *)b.args.v);
+	sbx_strvec_pushv(&c.env, (const char *const *)b.env.v);
+	c.clean_env = 1;
+	c.forward_signals = 1;
+	for (int i = 0; i < b.nr_fds; i++)
+		c.pass_fds[c.nr_pass_fds++] = b.fds[i];
+	code = sbx_child_run(&c);
+	if (code == 127 && c.pid < 0 && !sbx_which(bwrap_program()))
+		code = sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+out:
+	sbx_child_release(&c);
+	sandbox_release(&b);
+	free(tools);
+	return code;
+}
+
+/* Deletes what dead sessions left: their homes and their records. */
+static int reap(int dry_run, cJSON *removed)
+{
+	cJSON *records;
+	int ret = 0;
+
+	if (sbx_owner_list(&records))
+		return -1;
+	for (const cJSON *r = records->child; r; r = r->next) {
+		const char *name = sbx_json_get_string(r, "name");
+		const char *backend = sbx_json_get_string(r, "backend");
+		const char *kind = sbx_json_get_string(r, "kind");
+		char *dir;
+
+		if (!name || !backend || strcmp(backend, BACKEND) || sbx_owner_alive(r))
+			continue;
+		if (removed)
+			sbx_json_append(removed, sbx_json_new_string(name));
+		if (dry_run)
+			continue;
+		dir = kind && !strcmp(kind, "session") ? session_dir(name) : NULL;
+		if ((dir && sbx_remove_tree(dir)) || sbx_owner_remove(name))
+			ret = -1;
+		free(dir);
+	}
+	cJSON_Delete(records);
+	return ret;
+}
+
+/* A home copied from the template, unless it exists already (a persistent one). */
+static int prepare_home(const char *tmpl_home, const char *home)
+{
+	char *parent;
+	int ret;
+
+	if (!access(home, F_OK))
+		return 0;
+	parent = sbx_strndup(home, (size_t)(strrchr(home, '/') - home));
+	ret = sbx_mkdir_private(parent, 0700);
+	free(parent);
+	return ret ? ret : sbx_copy_tree(tmpl_home, home);
 }
 
 static int run(struct sbx_session *s)
 {
-	(void)s;
-	return not_yet();
+	char *tmpl = NULL, *tmpl_home = NULL, *keep = NULL, *name = NULL, *dir = NULL;
+	char *home = NULL;
+	cJSON *extra;
+	int code = -1, recorded = 0;
+
+	if (ensure_template(s, &tmpl, 1) || reap(0, NULL))
+		goto out;
+	tmpl_home = data_path(tmpl, "home");
+	/* Every run has a name of its own; a persistent one also names the sandbox it uses. */
+	name = sbx_session_name(&s->project);
+	if (s->persistent) {
+		keep = sbx_persistent_name(&s->project);
+		home = data_path(keep, "home");
+	} else {
+		dir = session_dir(name);
+		home = dir ? sbx_path_join(dir, "home") : NULL;
+	}
+	if (!tmpl_home || !home)
+		goto out;
+	extra = sbx_json_new_object();
+	sbx_json_add_string(extra, "sandbox", keep ? keep : name);
+	/* Recorded first, so that a kill at any later point is found and reaped. */
+	if (sbx_owner_write(name, BACKEND, keep ? "persistent" : "session", s->project.dir, extra))
+		goto out;
+	recorded = 1;
+	if (prepare_home(tmpl_home, home))
+		goto out;
+	if (!sbx_pending_signal())
+		code = run_bwrap(s, home);
+out:
+	if (recorded && dir && sbx_remove_tree(dir))
+		sbx_warn("%s", sbx_last_error());
+	if (recorded)
+		sbx_owner_remove(name);
+	free(tmpl);
+	free(tmpl_home);
+	free(keep);
+	free(name);
+	free(dir);
+	free(home);
+	return code;
+}
+
+static void add_entry(cJSON *out, const char *name, const char *kind, const char *status,
+		      const char *project, double owner)
+{
+	cJSON *e = sbx_json_append(out, sbx_json_new_object());
+
+	sbx_json_add_string(e, "name", name);
+	sbx_json_add_string(e, "backend", BACKEND);
+	sbx_json_add_string(e, "kind", kind);
+	sbx_json_add_string(e, "status", status);
+	if (project)
+		sbx_json_add_string(e, "project", project);
+	if (owner > 0)
+		sbx_json_add_number(e, "owner", owner);
+}
+
+/* The live record that uses sandbox `name`, if any. */
+static const cJSON *live_user(const cJSON *records, const char *name)
+{
+	for (const cJSON *r = records->child; r; r = r->next) {
+		const char *sandbox = sbx_json_get_string(r, "sandbox");
+		const char *backend = sbx_json_get_string(r, "backend");
+
+		if (sandbox && backend && !strcmp(backend, BACKEND) && !strcmp(sandbox, name) &&
+		    sbx_owner_alive(r))
+			return r;
+	}
+	return NULL;
 }
 
 static int list(cJSON *out)
 {
-	(void)out;
+	char *base = data_path("", NULL);
+	cJSON *records;
+	struct dirent **names = NULL;
+	int n;
+
+	if (!base || sbx_owner_list(&records)) {
+		free(base);
+		return -1;
+	}
+	for (const cJSON *r = records->child; r; r = r->next) {
+		const char *backend = sbx_json_get_string(r, "backend");
+		const char *kind = sbx_json_get_string(r, "kind");
+
+		if (!backend || strcmp(backend, BACKEND) || !kind || strcmp(kind, "session"))
+			continue;
+		add_entry(out, sbx_json_get_string(r, "name"), "session",
+			  sbx_owner_alive(r) ? "Running" : "Orphaned",
+			  sbx_json_get_string(r, "project"), sbx_json_get_number(r, "pid", 0));
+	}
+	n = scandir(base, &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *d = names[i]->d_name;
+		size_t len = strlen(d);
+		char *meta;
+
+		if (!strncmp(d, "sbx-", 4)) {
+			const cJSON *user = live_user(records, d);
+			cJSON *rec = NULL;
+
+			meta = data_path(d, "template.json");
+			if (len > 5 && !strcmp(d + len - 5, "-keep")) {
+				add_entry(out, d, "persistent", user ? "Running" : "Stopped",
+					  user ? sbx_json_get_string(user, "project") : NULL,
+					  user ? sbx_json_get_number(user, "pid", 0) : 0);
+			} else if (!access(meta, F_OK)) {
+				if (sbx_jsonc_read_file(meta, &rec))
+					sbx_clear_error();
+				add_entry(out, d, "template", "Ready",
+					  sbx_json_get_string(rec, "project"), 0);
+				cJSON_Delete(rec);
+			}
+			free(meta);
+		}
+		free(names[i]);
+	}
+	free(names);
+	cJSON_Delete(records);
+	free(base);
 	return 0;
 }
 
 static int stop(const char *name)
 {
-	(void)name;
-	return not_yet();
+	cJSON *records;
+	int ret = 0;
+
+	if (sbx_owner_list(&records))
+		return -1;
+	for (const cJSON *r = records->child; r; r = r->next) {
+		const char *n = sbx_json_get_string(r, "name");
+		const char *sandbox = sbx_json_get_string(r, "sandbox");
+
+		if (!n || (strcmp(n, name) && (!sandbox || strcmp(sandbox, name))) ||
+		    !sbx_owner_alive(r))
+			continue;
+		/* The owning sbx forwards it to bwrap and removes what the session made. */
+		if (kill((pid_t)sbx_json_get_number(r, "pid", 0), SIGTERM) && errno != ESRCH)
+			ret = sbx_error_errno("cannot stop '%s'", name);
+	}
+	cJSON_Delete(records);
+	return ret;
 }
 
 static int remove_sandbox(const char *name, int force)
 {
-	(void)name;
-	(void)force;
-	return not_yet();
+	cJSON *records;
+	char *dir;
+	int running, ret;
+
+	if (sbx_owner_list(&records))
+		return -1;
+	running = live_user(records, name) != NULL;
+	cJSON_Delete(records);
+	if (running && !force)
+		return sbx_error("'%s' is running: stop it first ('sbx stop %s') or use --force",
+				 name, name);
+	if (running && stop(name))
+		return -1;
+	dir = data_path(name, NULL);
+	ret = dir ? sbx_remove_tree(dir) : -1;
+	free(dir);
+	dir = session_dir(name);
+	if (!ret && dir)
+		ret = sbx_remove_tree(dir);
+	free(dir);
+	if (!ret)
+		ret = sbx_owner_remove(name);
+	return ret;
 }
 
 static int prune(int dry_run, cJSON *removed)
 {
-	(void)dry_run;
-	(void)removed;
-	return 0;
+	return reap(dry_run, removed);
 }
 
 static void doctor(const struct sbx_config *cfg, sbx_report_fn report)
 {
-	(void)cfg;
-	report(SBX_CHECK_FAIL, "bwrap", "not implemented yet", NULL);
+	struct sbx_buf info = SBX_BUF_INIT;
+	const char *chosen = cfg ? sbx_config_string(cfg, "backend") : NULL;
+	int wanted = chosen && !strcmp(chosen, BACKEND);
+
+	if (probe(&info)) {
+		report(wanted ? SBX_CHECK_FAIL : SBX_CHECK_WARN, "bwrap", sbx_last_error(),
+		       "install bubblewrap (apt-get install bubblewrap)");
+	} else {
+		report(SBX_CHECK_OK, "bwrap", info.buf, NULL);
+		if (wanted)
+			report(SBX_CHECK_WARN, "bwrap",
+			       "a weaker boundary than a VM: the sandbox shares the host's kernel",
+			       "prefer the lima backend for untrusted code where a VM can run");
+	}
+	sbx_buf_release(&info);
 }
 
 const struct sbx_backend sbx_backend_bwrap = {
-	.name = "bwrap",
+	.name = BACKEND,
 	.probe = probe,
 	.setup = setup,
 	.run = run,

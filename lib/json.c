@@ -1,4 +1,5 @@
 #include "json.h"
+#include "fsutil.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -148,38 +149,11 @@ void sbx_json_print(struct sbx_buf *dst, const cJSON *item, int pretty)
 int sbx_json_write_file(const char *path, const cJSON *json, mode_t mode, int pretty)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
-	char *tmp = sbx_asprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd, ret = -1;
-	size_t off = 0;
+	int ret;
 
 	sbx_json_print(&b, json, pretty);
 	sbx_buf_addch(&b, '\n');
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		sbx_error_errno("cannot write '%s'", tmp);
-		goto out;
-	}
-	while (off < b.len) {
-		ssize_t n = write(fd, b.buf + off, b.len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sbx_error_errno("cannot write '%s'", tmp);
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) || rename(tmp, path)) {
-		sbx_error_errno("cannot write '%s'", path);
-		unlink(tmp);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(tmp);
+	ret = sbx_write_file(path, b.buf, b.len, (int)mode);
 	sbx_buf_release(&b);
 	return ret;
 }
