@@ -13,7 +13,8 @@
 
 extern char **environ;
 
-static volatile sig_atomic_t received;
+static volatile sig_atomic_t received;		/* the first signal since sbx started catching */
+static volatile sig_atomic_t during_wait;	/* the last one while a child was waited for */
 static volatile pid_t waiting_for = -1;
 
 void sbx_child_init(struct sbx_child *c)
@@ -129,6 +130,7 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
 	(void)uctx;
 	if (!received)
 		received = sig;
+	during_wait = sig;
 	/* A signal from the terminal reached the child too; one sent to us alone did not. */
 	if ((sig == SIGTERM || sig == SIGHUP || !info || info->si_code == SI_USER ||
 	     info->si_code == SI_QUEUE) && waiting_for > 0)
@@ -151,6 +153,7 @@ int sbx_child_wait(struct sbx_child *c)
 		sa.sa_sigaction = on_signal;
 		sa.sa_flags = SA_SIGINFO;
 		sigemptyset(&sa.sa_mask);
+		during_wait = 0;
 		waiting_for = c->pid;
 		for (size_t i = 0; i < NR_FORWARDED; i++)
 			sigaction(forwarded[i], &sa, &old[i]);
@@ -162,7 +165,7 @@ int sbx_child_wait(struct sbx_child *c)
 		waiting_for = -1;
 		for (size_t i = 0; i < NR_FORWARDED; i++)
 			sigaction(forwarded[i], &old[i], NULL);
-		c->signal_received = received;
+		c->signal_received = during_wait;
 	}
 	c->pid = -1;
 	if (r < 0)
