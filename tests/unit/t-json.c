@@ -79,6 +79,7 @@ static void test_write(void)
 	is_int(sbx_json_write_file(path, j, 0600, 1), 0, "a document is written");
 	is_int(sbx_jsonc_read_file(path, &back), 0, "and reads back");
 	is_str(sbx_json_get_string(back, "k"), "v \"quoted\"\n", "unchanged");
+	cJSON_Delete(back);
 	unlink(path);
 	rmdir(dir);
 	is_int(sbx_jsonc_read_file(path, &back) < 0 ? -1 : 0, -1, "a missing file is an error");
