@@ -216,6 +216,8 @@ static void merge_value(struct merge *m, const struct sbx_config_key *k, cJSON *
 		if (k->flags & SBX_CK_ONE_OF)
 			break;
 		dst = container(parent, key, 0);
+		if (!find_origin(m->cfg, m->path.buf))
+			add_origin(m->cfg, m->path.buf, m->source, m->layer);
 		cJSON_ArrayForEach(c, src) {
 			push_key(&m->path, c->string);
 			merge_value(m, sbx_config_field(k, c->string), dst, c->string, c);
@@ -325,18 +327,22 @@ void sbx_config_free(struct sbx_config *cfg)
 int sbx_config_merge_file(struct sbx_config *cfg, enum sbx_layer layer, const char *path,
 			  int missing_ok)
 {
+	struct sbx_buf text = SBX_BUF_INIT;
+	cJSON *doc = NULL;
 	struct stat st;
-	cJSON *doc;
-	int ret;
+	int ret = -1;
 
 	if (missing_ok && stat(path, &st) && errno == ENOENT)
 		return 0;
-	if (sbx_jsonc_read_file(path, &doc))
-		return -1;
+	if (sbx_buf_read_file(&text, path) ||
+	    sbx_jsonc_parse(text.buf, text.len, path, &doc))
+		goto out;
 	ret = merge_layer(cfg, layer, path, doc, NULL);
-	cJSON_Delete(doc);
 	if (!ret)
 		sbx_strvec_push(&cfg->files, path);
+out:
+	cJSON_Delete(doc);
+	sbx_buf_release(&text);
 	return ret;
 }
 
