@@ -93,13 +93,22 @@ fuzz:
 			build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+
 install: $(SBX)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/hooks \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(SBX) $(DESTDIR)$(BINDIR)/sbx
 	for l in $(LINKS); do ln -sf sbx $(DESTDIR)$(BINDIR)/$$l; done
+	install -m 644 completions/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
+	if [ -f completions/_sbx ]; then install -m 644 completions/_sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx; fi
+	for f in $(wildcard hooks/*.json); do install -m 644 $$f $(DESTDIR)$(DATADIR)/hooks/; done
+	for f in $(wildcard share/*.sh); do install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sbx $(LINKS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
 
 clean:

@@ -1,0 +1,36 @@
+#!/bin/sh
+# make install with PREFIX and DESTDIR: the binary, its four links, completions, share/.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'make install DESTDIR=... PREFIX=... installs every file' '
+	make -s -C "$SRC_DIR" BUILD="$SBX_BUILD" install DESTDIR="$TRASH/dest" PREFIX=/opt/sbx >log 2>&1 &&
+	for f in bin/sbx bin/sbx-run bin/sbx-hook bin/sbx-notify bin/sbx-wt \
+		 share/bash-completion/completions/sbx share/sbx/install-deps.sh; do
+		test -e "$TRASH/dest/opt/sbx/$f" || { echo "missing $f"; return 1; }
+	done
+'
+
+test_expect_success 'the installed links dispatch to their commands' '
+	"$TRASH/dest/opt/sbx/bin/sbx-wt" --help >out &&
+	test_grep "^usage: sbx wt" out &&
+	test -L "$TRASH/dest/opt/sbx/bin/sbx-run"
+'
+
+test_expect_success 'bash completion completes commands and flags' '
+	if command -v bash >/dev/null; then
+		bash -c ". \"$TRASH/dest/opt/sbx/share/bash-completion/completions/sbx\" &&
+			COMP_WORDS=(\"$SBX\" ru); COMP_CWORD=1; _sbx && echo \"\${COMPREPLY[*]}\"" >out &&
+		test "$(cat out)" = run &&
+		bash -c ". \"$TRASH/dest/opt/sbx/share/bash-completion/completions/sbx\" &&
+			COMP_WORDS=(\"$SBX\" run --ke); COMP_CWORD=2; _sbx && echo \"\${COMPREPLY[*]}\"" >out &&
+		test "$(cat out)" = --keep
+	fi
+'
+
+test_expect_success 'make uninstall removes them' '
+	make -s -C "$SRC_DIR" BUILD="$SBX_BUILD" uninstall DESTDIR="$TRASH/dest" PREFIX=/opt/sbx >log 2>&1 &&
+	! test -e "$TRASH/dest/opt/sbx/bin/sbx" &&
+	! test -e "$TRASH/dest/opt/sbx/bin/sbx-run"
+'
+
+test_done
