@@ -131,8 +131,10 @@ int sbx_jsonc_read_file(const char *path, cJSON **out)
 	int ret;
 
 	*out = NULL;
-	if (sbx_buf_read_file(&b, path))
+	if (sbx_buf_read_file(&b, path)) {
+		sbx_buf_release(&b);
 		return -1;
+	}
 	ret = sbx_jsonc_parse(b.buf, b.len, path, out);
 	sbx_buf_release(&b);
 	return ret;
