@@ -23,9 +23,13 @@ OSDEFS      := -D_GNU_SOURCE
 endif
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libgit2 built with mbedTLS parses the CA bundle at init: see lib/git.c.
+ifneq ($(findstring mbedtls,$(shell $(PKG_CONFIG) --libs --static libgit2)),)
+PKG_CFLAGS  += -DSBX_LIBGIT2_MBEDTLS
+endif
 ALL_CFLAGS   = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -iquote lib -iquote cmd $(PKG_CFLAGS) \
                -DSBX_VERSION='"$(VERSION)"' -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DATADIR='"$(DATADIR)"' \
-               $(CFLAGS)
+               -DSBX_SRCDIR='"$(CURDIR)"' $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 LIBS         = $(PKG_LIBS) -ldl $(LDLIBS)
 
@@ -48,7 +52,7 @@ LIBSBX      := $(BUILD)/libsbx.a
 LIBCMD      := $(BUILD)/libsbxcmd.a
 SBX         := $(BUILD)/sbx
 
-.PHONY: all check unit-check cli-check asan fuzz install uninstall clean
+.PHONY: all check unit-check cli-check asan fuzz bench install uninstall clean
 all: $(SBX) $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c
@@ -77,6 +81,13 @@ check: all
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check
+
+# Benchmarks (not tests): each bench/*.sh prints its own numbers.
+bench: $(SBX)
+	$(Q)for b in $(sort $(wildcard bench/*.sh)); do \
+		[ "$$(basename $$b)" = lib.sh ] && continue; \
+		SBX=$(abspath $(SBX)) bash $$b || exit 1; \
+	done
 
 # One libFuzzer harness per parser of outside input, each run briefly so none rots.
 FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz-*.c))

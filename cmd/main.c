@@ -7,7 +7,6 @@
 #include "suggest.h"
 #include "xalloc.h"
 
-#include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +56,6 @@ int main(int argc, char **argv)
 
 	if (argc < 1)
 		return 2;
-	git_libgit2_init();
 	if (cmd) {
 		ret = run_command(cmd, argc, argv);
 	} else if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -73,7 +71,6 @@ int main(int argc, char **argv)
 	} else {
 		ret = run_command(cmd, argc - 1, argv + 1);
 	}
-	git_libgit2_shutdown();
 	/* A full disk or a closed pipe must not pass for success. */
 	if (fflush(stdout) || ferror(stdout)) {
 		if (!ret) {

@@ -1,6 +1,7 @@
 #include "names.h"
 #include "buf.h"
 #include "error.h"
+#include "git.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -17,6 +18,7 @@ char *sbx_hash_hex(const void *data, size_t len, int nchars)
 	git_oid oid;
 	char hex[GIT_OID_HEXSZ + 1];
 
+	sbx_git_init();
 	/* A blob hash is a plain SHA-1 of a fixed header and the data: fine for naming. */
 	if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB))
 		memset(&oid, 0, sizeof(oid));

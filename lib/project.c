@@ -1,5 +1,6 @@
 #include "project.h"
 #include "error.h"
+#include "git.h"
 #include "xalloc.h"
 
 #include <git2.h>
@@ -66,6 +67,7 @@ int sbx_project_detect(struct sbx_project *p, const char *dir)
 	start = resolved(dir ? dir : ".");
 	if (!start)
 		return -1;
+	sbx_git_init();
 	/* flags 0: GIT_DIR and GIT_WORK_TREE from the environment are ignored. */
 	err = git_repository_open_ext(&repo, start, 0, NULL);
 	if (err == GIT_ENOTFOUND) {

@@ -91,10 +91,13 @@ int sbx_child_start(struct sbx_child *c)
 	if (!c->nr_pass_fds) {
 		posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	} else {
-		/* Close every descriptor above 2 but the passed ones. */
-		int maxfd = (int)sysconf(_SC_OPEN_MAX);
+		/* Close every descriptor above 2 but the passed ones: below the highest one by one, above it at once. */
+		int maxpass = 2;
 
-		for (int fd = 3; fd < maxfd && fd < 65536; fd++) {
+		for (int i = 0; i < c->nr_pass_fds; i++)
+			if (c->pass_fds[i] > maxpass)
+				maxpass = c->pass_fds[i];
+		for (int fd = 3; fd < maxpass; fd++) {
 			int keep = 0;
 
 			for (int i = 0; i < c->nr_pass_fds; i++)
@@ -102,6 +105,7 @@ int sbx_child_start(struct sbx_child *c)
 			if (!keep && fcntl(fd, F_GETFD) != -1)
 				posix_spawn_file_actions_addclose(&fa, fd);
 		}
+		posix_spawn_file_actions_addclosefrom_np(&fa, maxpass + 1);
 		for (int i = 0; i < c->nr_pass_fds; i++) {
 			int fl = fcntl(c->pass_fds[i], F_GETFD);
 

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# sbx's own cost on the bwrap backend: `sbx shell -- true` against bwrap run
+# directly with the very same arguments (captured through SBX_BWRAP), and
+# against Anthropic's sandbox-runtime (srt) running `true` where npm can
+# install it. Target: sbx adds under 3 ms to bare bwrap.
+. "$(dirname "$0")/lib.sh"
+N=${N:-100}
+
+mkdir -p "$WORK/proj" "$WORK/capture"
+cd "$WORK/proj"
+export SBX_BACKEND=bwrap
+"$SBX" setup >/dev/null 2>&1
+
+# A bwrap that saves the memfd contents and its argv, then runs the real one.
+cat >"$WORK/capture/bwrap" <<'WRAP'
+#!/usr/bin/env bash
+dir=$(dirname "$0")
+printf '%s\0' "$@" >"$dir/argv"
+cat /proc/self/fd/3 >"$dir/fd3" 2>/dev/null
+cat /proc/self/fd/4 >"$dir/fd4" 2>/dev/null
+exec bwrap "$@"
+WRAP
+chmod +x "$WORK/capture/bwrap"
+SBX_BWRAP="$WORK/capture/bwrap" "$SBX" shell -- true
+mapfile -d '' args <"$WORK/capture/argv"
+
+# The same sandbox, made by bwrap alone; the session home it names is gone, so make it again.
+for ((i = 0; i < ${#args[@]}; i++)); do
+	if [ "${args[i]}" = --bind ] && [[ ${args[i + 1]} == */sessions/*/home ]]; then
+		mkdir -p "${args[i + 1]}"
+	fi
+done
+bare() { bwrap "${args[@]}" 3<"$WORK/capture/fd3" 4<"$WORK/capture/fd4"; }
+bare || { echo "replaying bwrap's arguments failed" >&2; exit 1; }
+
+echo "sbx shell -- true on bwrap, $N runs each ($(bwrap --version))"
+base=$(mean_ms "$N" bare)
+sbx=$(mean_ms "$N" "$SBX" shell -- true)
+report "sbx shell -- true" "$base" "$sbx"
+echo "sbx peak RSS: $(peak_kib "$SBX" shell -- true) KiB (bwrap alone: $(peak_kib bwrap "${args[@]}" 3<"$WORK/capture/fd3" 4<"$WORK/capture/fd4") KiB)"
+
+# sandbox-runtime, where it can be installed.
+srt_dir=${SRT_DIR:-$SRC_DIR/build/bench-srt}
+if [ ! -x "$srt_dir/node_modules/.bin/srt" ] && command -v npm >/dev/null; then
+	npm install --silent --no-fund --no-audit --prefix "$srt_dir" @anthropic-ai/sandbox-runtime >/dev/null 2>&1 || true
+fi
+if [ -x "$srt_dir/node_modules/.bin/srt" ] && "$srt_dir/node_modules/.bin/srt" true >/dev/null 2>&1; then
+	srt=$(mean_ms "$((N / 5 > 0 ? N / 5 : 1))" "$srt_dir/node_modules/.bin/srt" true)
+	report "srt true (sandbox-runtime)" "$base" "$srt"
+	report "sbx against srt" "$srt" "$sbx"
+else
+	echo "srt (npm @anthropic-ai/sandbox-runtime): could not be installed or run here; skipped"
+fi
