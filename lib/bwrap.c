@@ -15,6 +15,7 @@
  * An ephemeral session's home is a copy of the template's in
  * $XDG_RUNTIME_DIR/sbx/sessions/NAME/, removed when the session ends.
  */
+#include "agents.h"
 #include "backend.h"
 #include "config.h"
 #include "error.h"
@@ -134,8 +135,8 @@ static char *template_hash(const struct sbx_session *s)
 	struct sbx_buf in = SBX_BUF_INIT;
 	char *hash;
 
-	sbx_buf_addf(&in, "sbx %s\nagent %s %s\n", SBX_VERSION, s->agent.name,
-		     s->agent.npm ? s->agent.npm : "-");
+	(void)s;
+	sbx_buf_addf(&in, "sbx %s\n", SBX_VERSION);
 	hash = sbx_hash_hex(in.buf, in.len, 16);
 	sbx_buf_release(&in);
 	return hash;
@@ -223,17 +224,21 @@ static int build_template(struct sbx_session *s, const char *name, const char *h
 		fprintf(stderr, "sbx setup: building template '%s' in %s\n", name, dir);
 	if (sbx_remove_tree(home) || sbx_mkdir_private(home, 0700))
 		goto out;
-	if (s->agent.config_dir) {
-		char *cfgdir = sbx_path_join(home, s->agent.config_dir);
+	/* One template serves every agent: each finds its configuration folder. */
+	for (size_t i = 0; sbx_builtin_agents[i]; i++) {
+		struct sbx_agent a;
+		char *cfgdir;
 
-		ret = sbx_mkdir_p(cfgdir, 0700);
+		if (sbx_agent_resolve(&a, sbx_builtin_agents[i], NULL))
+			goto out;
+		cfgdir = a.config_dir ? sbx_path_join(home, a.config_dir) : NULL;
+		ret = cfgdir ? sbx_mkdir_p(cfgdir, 0700) : 0;
 		free(cfgdir);
+		sbx_agent_release(&a);
 		if (ret)
 			goto out;
 		ret = -1;
 	}
-	if (install_agent(s))
-		goto out;
 	rec = sbx_json_new_object();
 	sbx_json_add_string(rec, "hash", hash);
 	sbx_json_add_string(rec, "project", s->project.main_dir ? s->project.main_dir : s->project.dir);
@@ -266,7 +271,7 @@ static int ensure_template(struct sbx_session *s, char **name_out, int quiet)
 
 static int setup(struct sbx_session *s)
 {
-	return ensure_template(s, NULL, 0);
+	return ensure_template(s, NULL, 0) || install_agent(s) ? -1 : 0;
 }
 
 #ifdef __linux__
@@ -503,7 +508,7 @@ static int run(struct sbx_session *s)
 	cJSON *extra;
 	int code = -1, recorded = 0;
 
-	if (ensure_template(s, &tmpl, 1) || reap(0, NULL))
+	if (ensure_template(s, &tmpl, 1) || install_agent(s) || reap(0, NULL))
 		goto out;
 	tmpl_home = data_path(tmpl, "home");
 	/* Every run has a name of its own; a persistent one also names the sandbox it uses. */

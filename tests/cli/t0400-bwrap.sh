@@ -10,6 +10,8 @@ if ! command -v bwrap >/dev/null 2>&1; then
 fi
 
 export SBX_BACKEND=bwrap
+# Agents from npm are not installed by these tests: the shell agent needs none.
+export SBX_AGENT=shell
 mkdir -p proj sibling/secret-project "$HOME/.ssh"
 echo "PRIVATE KEY" >"$HOME/.ssh/id_rsa"
 echo "host home file" >"$HOME/host-only"
