@@ -186,6 +186,30 @@ for sig in TERM HUP INT; do
 	"
 done
 
+test_expect_success 'sbx ls shows a running session and sbx stop ends it' '
+	"$SBX" shell -- sh -c "echo started >\"$PROJ/started-ls\"; exec sleep 3177" &
+	pid=$! &&
+	wait_for "test -e \"$PROJ/started-ls\"" &&
+	"$SBX" ls --json >list &&
+	test_grep "\"kind\":\"session\",\"status\":\"Running\"" list &&
+	name=$(sed -n "s/.*\"name\":\"\([^\"]*\)\",\"backend\":\"bwrap\",\"kind\":\"session\".*/\1/p" list) &&
+	test -n "$name" &&
+	"$SBX" stop "$name" >out &&
+	test_grep "^stopped $name" out &&
+	{ wait $pid; code=$?; } ;
+	test $code = 143 &&
+	! pgrep -f "sleep 3177" &&
+	"$SBX" ls --json >list &&
+	! grep "\"kind\":\"session\"" list
+'
+
+test_expect_success 'stopping or removing an unknown sandbox is an error naming it' '
+	test_expect_code 2 "$SBX" stop sbx-nope-000000 2>err &&
+	test_grep "no sandbox named .sbx-nope-000000." err &&
+	test_expect_code 2 "$SBX" rm sbx-nope-000000 2>err &&
+	test_grep "no sandbox named" err
+'
+
 test_expect_success 'SIGKILL on sbx kills the sandbox; prune removes what it left' '
 	"$SBX" shell -- sh -c "echo started >\"$PROJ/started-kill\"; exec sleep 3199" &
 	pid=$! &&
