@@ -41,12 +41,16 @@ static void shutdown_git(void)
 
 void sbx_git_init(void)
 {
-	const char *file = getenv("SSL_CERT_FILE"), *dir = getenv("SSL_CERT_DIR");
-	char *saved_file = file ? strdup(file) : NULL, *saved_dir = dir ? strdup(dir) : NULL;
+	const char *file, *dir;
+	char *saved_file, *saved_dir;
 
 	if (initialised)
 		return;
 	initialised = 1;
+	file = getenv("SSL_CERT_FILE");
+	dir = getenv("SSL_CERT_DIR");
+	saved_file = file ? strdup(file) : NULL;
+	saved_dir = dir ? strdup(dir) : NULL;
 	/*
 	 * libgit2's init has OpenSSL parse the whole CA bundle (about 5 ms), for
 	 * HTTPS that sbx never does through libgit2 (it only reads local

@@ -55,6 +55,58 @@ static void build_env(const struct sbx_child *c, struct sbx_strvec *out)
 			sbx_strvec_push(out, c->env.v[i]);
 }
 
+static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+#define NR_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
+static struct sigaction saved[NR_FORWARDED];
+static volatile sig_atomic_t unforwarded;	/* arrived before the child's pid was known */
+
+static void on_signal(int sig, siginfo_t *info, void *uctx)
+{
+	(void)uctx;
+	if (!received)
+		received = sig;
+	during_wait = sig;
+	/* A signal from the terminal reached the child too; one sent to us alone did not. */
+	if (sig == SIGTERM || sig == SIGHUP || !info || info->si_code == SI_USER ||
+	    info->si_code == SI_QUEUE) {
+		if (waiting_for > 0)
+			kill(waiting_for, sig);
+		else
+			unforwarded = sig;
+	}
+}
+
+/* Installed before the child exists, so that no signal falls between spawn and wait. */
+static void forward_begin(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	during_wait = 0;
+	unforwarded = 0;
+	waiting_for = -1;
+	for (size_t i = 0; i < NR_FORWARDED; i++)
+		sigaction(forwarded[i], &sa, &saved[i]);
+}
+
+static void forward_started(pid_t pid)
+{
+	waiting_for = pid;
+	if (unforwarded)
+		kill(pid, unforwarded);
+}
+
+static void forward_end(struct sbx_child *c)
+{
+	waiting_for = -1;
+	for (size_t i = 0; i < NR_FORWARDED; i++)
+		sigaction(forwarded[i], &saved[i], NULL);
+	c->signal_received = during_wait;
+}
+
 int sbx_child_start(struct sbx_child *c)
 {
 	posix_spawn_file_actions_t fa;
@@ -115,7 +167,15 @@ int sbx_child_start(struct sbx_child *c)
 	}
 #endif
 	posix_spawnattr_setflags(&attr, flags);
+	if (c->forward_signals)
+		forward_begin();
 	err = posix_spawnp(&c->pid, c->args.v[0], &fa, &attr, c->args.v, envp.v);
+	if (c->forward_signals) {
+		if (err)
+			forward_end(c);
+		else
+			forward_started(c->pid);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	sbx_strvec_clear(&envp);
@@ -129,48 +189,18 @@ int sbx_child_start(struct sbx_child *c)
 	return 0;
 }
 
-static void on_signal(int sig, siginfo_t *info, void *uctx)
-{
-	(void)uctx;
-	if (!received)
-		received = sig;
-	during_wait = sig;
-	/* A signal from the terminal reached the child too; one sent to us alone did not. */
-	if ((sig == SIGTERM || sig == SIGHUP || !info || info->si_code == SI_USER ||
-	     info->si_code == SI_QUEUE) && waiting_for > 0)
-		kill(waiting_for, sig);
-}
-
-static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
-#define NR_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
-
 int sbx_child_wait(struct sbx_child *c)
 {
-	struct sigaction sa, old[NR_FORWARDED];
 	int status;
 	pid_t r;
 
 	if (c->pid <= 0)
 		return -1;
-	if (c->forward_signals) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = on_signal;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		during_wait = 0;
-		waiting_for = c->pid;
-		for (size_t i = 0; i < NR_FORWARDED; i++)
-			sigaction(forwarded[i], &sa, &old[i]);
-	}
 	do
 		r = waitpid(c->pid, &status, 0);
 	while (r < 0 && errno == EINTR);
-	if (c->forward_signals) {
-		waiting_for = -1;
-		for (size_t i = 0; i < NR_FORWARDED; i++)
-			sigaction(forwarded[i], &old[i], NULL);
-		c->signal_received = during_wait;
-	}
+	if (c->forward_signals)
+		forward_end(c);
 	c->pid = -1;
 	if (r < 0)
 		return sbx_error_errno("cannot wait for '%s'", c->args.v[0]);
