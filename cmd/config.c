@@ -51,17 +51,13 @@ static int config_show(int argc, char **argv, struct sbx_ctx *ctx)
 
 static int validate_file(const char *file, const struct sbx_ctx *ctx)
 {
-	struct sbx_buf text = SBX_BUF_INIT;
 	cJSON *doc = NULL;
 	int ret;
 
-	ret = sbx_buf_read_file(&text, file);
-	if (!ret)
-		ret = sbx_jsonc_parse(text.buf, text.len, file, &doc);
+	ret = sbx_jsonc_read_file(file, &doc);
 	if (!ret)
 		ret = sbx_config_validate(doc, file);
 	cJSON_Delete(doc);
-	sbx_buf_release(&text);
 	if (ret)
 		return sbx_fail(ctx, 2);
 	printf("%s: ok\n", file);

@@ -327,22 +327,18 @@ void sbx_config_free(struct sbx_config *cfg)
 int sbx_config_merge_file(struct sbx_config *cfg, enum sbx_layer layer, const char *path,
 			  int missing_ok)
 {
-	struct sbx_buf text = SBX_BUF_INIT;
 	cJSON *doc = NULL;
 	struct stat st;
-	int ret = -1;
+	int ret;
 
 	if (missing_ok && stat(path, &st) && errno == ENOENT)
 		return 0;
-	if (sbx_buf_read_file(&text, path) ||
-	    sbx_jsonc_parse(text.buf, text.len, path, &doc))
-		goto out;
+	if (sbx_jsonc_read_file(path, &doc))
+		return -1;
 	ret = merge_layer(cfg, layer, path, doc, NULL);
 	if (!ret)
 		sbx_strvec_push(&cfg->files, path);
-out:
 	cJSON_Delete(doc);
-	sbx_buf_release(&text);
 	return ret;
 }
 
