@@ -1023,17 +1023,50 @@ static void forget_template(const char *name)
 	sbx_clear_error();
 }
 
-/* Deletes an instance, its failure recorded; for cleaning up after a failure or a signal. */
-static int lima_delete(const char *name, int force)
+/*
+ * Lima will not delete an instance directory whose lima.yaml cannot be read
+ * (it could be a clone in progress) and asks for it to be removed by hand;
+ * a clone that failed half-way leaves exactly that. For a VM of sbx's own
+ * that nobody else uses (this run's, or an orphan's) sbx does it, and only
+ * to the directory Lima names for that instance.
+ */
+static int remove_half_made(const struct call *c, const char *name)
+{
+	const char *p = strstr(c->err.buf, "directory `"), *end;
+	char *dir;
+	const char *base;
+	struct stat st;
+	int ret = -1;
+
+	if (!p || !call_said(c, "could not be read"))
+		return -1;
+	p += strlen("directory `");
+	end = strchr(p, '`');
+	if (!end)
+		return -1;
+	dir = sbx_strndup(p, (size_t)(end - p));
+	base = strrchr(dir, '/');
+	if (base && !strcmp(base + 1, name) && !lstat(dir, &st) && S_ISDIR(st.st_mode))
+		ret = sbx_remove_tree(dir);
+	free(dir);
+	return ret;
+}
+
+/*
+ * Deletes an instance (running or not), its failure recorded; for cleaning
+ * up after a failure or a signal. own: it is sbx's and nobody uses it.
+ */
+static int lima_delete(const char *name, int own)
 {
 	struct call c;
 	int ret;
 
-	if (force)
-		call_init(&c, name, "delete", "-f", name, NULL);
-	else
-		call_init(&c, name, "delete", name, NULL);
-	ret = call_must(&c, "cannot delete '%s'", name);
+	call_init(&c, name, "delete", "-f", name, NULL);
+	ret = call_run(&c) ? -1 : 0;
+	if (ret && own && !remove_half_made(&c, name))
+		ret = 0;
+	else if (ret)
+		call_fail(&c, "cannot delete '%s'", name);
 	call_release(&c);
 	return ret;
 }
