@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -354,6 +355,26 @@ static void forward_signal(pid_t pid, int *forwarded)
 	}
 }
 
+/*
+ * A signal passed on to limactl should end it; one whose guest command
+ * ignores the signal must not keep sbx from deleting the sandbox, so after
+ * GRACE_MS sbx ends limactl itself: SIGTERM, and later SIGKILL.
+ */
+#define GRACE_MS 2000
+
+static void end_lingering(pid_t pid, int *stage, const struct timespec *since)
+{
+	double ms = elapsed(since) * 1000;
+
+	if (*stage == 0 && ms >= GRACE_MS) {
+		kill(pid, SIGTERM);
+		*stage = 1;
+	} else if (*stage == 1 && ms >= 2 * GRACE_MS) {
+		kill(pid, SIGKILL);
+		*stage = 2;
+	}
+}
+
 static int exit_code(int status)
 {
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
@@ -367,16 +388,23 @@ static int exit_code(int status)
 static int pump(struct call *c, pid_t pid, int fds[3], int logfd)
 {
 	/* A signal already pending is being acted on: this call is the cleanup. */
-	int forwarded = sbx_pending_signal(), status;
+	int forwarded = sbx_pending_signal(), status, stage = 0, ours;
+	struct timespec since;
 	size_t off = 0;
 	pid_t r;
 
+	ours = !forwarded;
 	while (fds[0] >= 0 || fds[1] >= 0 || fds[2] >= 0) {
 		struct pollfd pfd[3] = { { fds[0], POLLOUT, 0 }, { fds[1], POLLIN, 0 },
 					 { fds[2], POLLIN, 0 } };
 		int n = poll(pfd, 3, 250);
 
-		forward_signal(pid, &forwarded);
+		if (ours && !forwarded) {
+			forward_signal(pid, &forwarded);
+			clock_gettime(CLOCK_MONOTONIC, &since);
+		} else if (ours) {
+			end_lingering(pid, &stage, &since);
+		}
 		progress_tick(c->progress);
 		if (n > 0 && pfd[0].revents)
 			feed(&fds[0], c->input, &off);
@@ -395,8 +423,10 @@ static int pump(struct call *c, pid_t pid, int fds[3], int logfd)
 			sbx_buf_truncate(&c->err, ERR_TAIL);
 		}
 	}
+	/* Both pipes closed: only the exit is left to wait for (a signal interrupts it). */
 	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-		forward_signal(pid, &forwarded);
+		if (ours)
+			forward_signal(pid, &forwarded);
 	if (r < 0)
 		return sbx_error_errno("cannot wait for limactl");
 	return exit_code(status);
@@ -1314,6 +1344,48 @@ static int deliver_env(const struct sbx_session *s, const char *name, char **env
 	return ret;
 }
 
+static volatile sig_atomic_t lingering_pid = -1, lingering_ticks;
+
+/* Every TICK_MS while the command runs: once a signal came, count towards ending limactl. */
+#define TICK_MS 500
+
+static void on_tick(int sig)
+{
+	(void)sig;
+	if (lingering_pid <= 0 || !sbx_pending_signal())
+		return;
+	lingering_ticks++;
+	if (lingering_ticks == GRACE_MS / TICK_MS)
+		kill((pid_t)lingering_pid, SIGTERM);
+	else if (lingering_ticks == 2 * GRACE_MS / TICK_MS)
+		kill((pid_t)lingering_pid, SIGKILL);
+}
+
+/*
+ * sbx_child_wait, with signals forwarded as spawn.h describes, and a timer
+ * that ends limactl GRACE_MS after a signal it did not end of.
+ */
+static int wait_command(struct sbx_child *c)
+{
+	struct itimerval tick = { { 0, TICK_MS * 1000 }, { 0, TICK_MS * 1000 } }, off;
+	struct sigaction sa, old;
+	int code;
+
+	memset(&off, 0, sizeof(off));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	lingering_ticks = 0;
+	lingering_pid = (sig_atomic_t)c->pid;
+	setitimer(ITIMER_REAL, &tick, NULL);
+	code = sbx_child_wait(c);
+	setitimer(ITIMER_REAL, &off, NULL);
+	lingering_pid = -1;
+	sigaction(SIGALRM, &old, NULL);
+	return code;
+}
+
 /*
  * Runs the session's command in the guest, in the project directory, on the
  * terminal: stdin, stdout and stderr are sbx's own (limactl asks ssh for a
@@ -1336,7 +1408,7 @@ static int run_command(const struct sbx_session *s, const char *name, const char
 	}
 	c.forward_signals = 1;
 	if (!sbx_child_start(&c))
-		code = sbx_child_wait(&c);
+		code = wait_command(&c);
 	else if (errno == ENOENT)
 		not_found();
 	/* ssh's own failures exit 255 too: say what that code may mean, keep it as the result. */

@@ -26,11 +26,13 @@ printf '%s\0' "$@" >"$rec/argv"
 pwd >"$rec/cwd"
 printf '%s' "${TOKEN-}" >"$rec/token"
 env >"$rec/env"
-: >"$rec/started"
 if [ -f "$rec/sleep" ]; then
 	sleep "$(cat "$rec/sleep")" &
 	echo $! >"$rec/sleep.pid"
+	: >"$rec/started"
 	wait
+else
+	: >"$rec/started"
 fi
 exit "$(cat "$rec/exit" 2>/dev/null || echo 0)"
 EOF
@@ -85,6 +87,22 @@ wait_for() {
 		[ $i -le 200 ] || { echo "timed out waiting for $1" >&2; return 1; }
 		sleep 0.05
 	done
+}
+
+# kill_run SIG: starts `sbx run` with the agent sleeping, sends SIG to sbx once
+# the agent runs (and the clone is listed); leaves the exit code in $TRASH/code.
+kill_run() {
+	stop_probe
+	echo 20 >"$REC/sleep"
+	(cd "$TRASH/proj" && exec "$SBX" run) >"$TRASH/run.out" 2>"$TRASH/run.err" &
+	pid=$!
+	wait_for "$REC/started" || return 1
+	lima_sessions >"$TRASH/sessions"
+	test_line_count "$TRASH/sessions" 1 || return 1
+	kill -s "$1" $pid
+	wait $pid
+	echo $? >"$TRASH/code"
+	rm -f "$REC/sleep"
 }
 
 # Ends a probe agent left sleeping by a killed sbx.

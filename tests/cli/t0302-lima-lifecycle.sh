@@ -83,22 +83,6 @@ test_expect_success 'rm of a stopped VM needs no -f' '
 	test_grep "^deleted $k$" out
 '
 
-# kill_run SIG: starts `sbx run` with the agent sleeping, sends SIG to sbx once
-# the agent runs (and the clone is listed); leaves the exit code in $TRASH/code.
-kill_run() {
-	stop_probe
-	echo 20 >"$REC/sleep"
-	(cd "$TRASH/proj" && exec "$SBX" run) >"$TRASH/run.out" 2>"$TRASH/run.err" &
-	pid=$!
-	wait_for "$REC/started" || return 1
-	lima_sessions >"$TRASH/sessions"
-	test_line_count "$TRASH/sessions" 1 || return 1
-	kill -s "$1" $pid
-	wait $pid
-	echo $? >"$TRASH/code"
-	rm -f "$REC/sleep"
-}
-
 test_expect_success 'SIGKILL leaves a clone and its record; ls shows it without owner' '
 	kill_run KILL &&
 	echo 137 >expect &&

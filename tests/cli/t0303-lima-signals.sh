@@ -1,0 +1,57 @@
+#!/bin/sh
+# Ctrl-C, SIGTERM and SIGHUP sent to `sbx run` while the agent runs delete
+# the clone before sbx dies of the signal; eight runs at once in one project
+# get eight clones and leave none.
+. "$(dirname "$0")/lib-lima.sh"
+
+test_expect_success 'setup' '
+	cd proj &&
+	"$SBX" setup 2>err
+'
+
+for sig in INT:130 TERM:143 HUP:129; do
+	code=${sig#*:} sig=${sig%:*}
+	test_expect_success "SIG$sig to sbx while the agent runs deletes the clone; sbx dies of it" "
+		kill_run $sig &&
+		echo $code >expect &&
+		cmp expect \"\$TRASH/code\" &&
+		s=\$(cat \"\$TRASH/sessions\") &&
+		test_grep '\"delete\", \"--tty=false\", \"-f\", \"'\"\$s\"'\"' \"\$FAKE_LIMACTL_LOG\" &&
+		test_nothing_left &&
+		stop_probe
+	"
+done
+
+test_expect_success 'a signal while the clone starts deletes it too' '
+	stop_probe &&
+	(cd proj && FAKE_LIMACTL_DELAY_START=3 exec "$SBX" run) 2>"$TRASH/run.err" &
+	pid=$! &&
+	i=0 &&
+	until lima_sessions | grep . >/dev/null; do
+		i=$((i + 1)) && [ $i -le 200 ] && sleep 0.05 || return 1
+	done &&
+	sleep 0.3 &&
+	kill -s TERM $pid &&
+	{ wait $pid; echo $? >code; } &&
+	echo 143 >expect &&
+	cmp expect code &&
+	test_must_fail test -f "$REC/started" &&
+	test_nothing_left
+'
+
+test_expect_success 'eight runs at once: eight distinct clones, none left' '
+	: >"$FAKE_LIMACTL_LOG" &&
+	for i in 1 2 3 4 5 6 7 8; do
+		(cd proj && exec "$SBX" run -- "$i") >"out.$i" 2>"err.$i" &
+		echo $! >>pids
+	done &&
+	for p in $(cat pids); do
+		wait "$p" || { echo "run $p failed:" >&2; cat err.* >&2; return 1; }
+	done &&
+	sed -n "s/^\[\"clone\", \"--tty=false\", \"[^\"]*\", \"\([^\"]*\)\".*/\1/p" \
+		"$FAKE_LIMACTL_LOG" | sort -u >clones &&
+	test_line_count clones 8 &&
+	test_nothing_left
+'
+
+test_done
