@@ -9,6 +9,7 @@ BUILD       ?= build
 
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
+# sbx links cJSON; libgit2 is linked only into the module sbx-git.so (lib/gitmod.h).
 PKGS        := libgit2 libcjson
 OPT         ?= -O2 -g
 SAN         ?=
@@ -22,16 +23,25 @@ else
 OSDEFS      := -D_GNU_SOURCE
 endif
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS    := $(shell $(PKG_CONFIG) --libs $(PKGS))
+CJSON_LIBS  := $(shell $(PKG_CONFIG) --libs libcjson)
+GIT_LIBS    := $(shell $(PKG_CONFIG) --libs libgit2)
 # libgit2 built with mbedTLS parses the CA bundle at init: see lib/git.c.
 ifneq ($(findstring mbedtls,$(shell $(PKG_CONFIG) --libs --static libgit2)),)
-PKG_CFLAGS  += -DSBX_LIBGIT2_MBEDTLS
+GIT_CFLAGS  := -DSBX_LIBGIT2_MBEDTLS
 endif
 ALL_CFLAGS   = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -iquote lib -iquote cmd $(PKG_CFLAGS) \
                -DSBX_VERSION='"$(VERSION)"' -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DATADIR='"$(DATADIR)"' \
                -DSBX_SRCDIR='"$(CURDIR)"' $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
-LIBS         = $(PKG_LIBS) -ldl $(LDLIBS)
+LIBS         = $(CJSON_LIBS) -ldl $(LDLIBS)
+ifeq ($(UNAME_S),Darwin)
+EXPORT_DYNAMIC :=
+MODULE_LDFLAGS := -bundle -undefined dynamic_lookup
+else
+# The module calls back into the core the executable holds.
+EXPORT_DYNAMIC := -rdynamic
+MODULE_LDFLAGS := -shared
+endif
 
 ifneq ($(V),1)
 Q = @
@@ -47,13 +57,16 @@ UNIT_SRC    := $(sort $(wildcard tests/unit/t-*.c))
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ     := $(CMD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
+GIT_SRC     := $(sort $(wildcard lib/git/*.c))
+GIT_OBJ     := $(GIT_SRC:%.c=$(BUILD)/%.o)
+GITMOD      := $(BUILD)/sbx-git.so
 LIBSBX      := $(BUILD)/libsbx.a
 # The commands without main(), so unit tests can call the dispatcher and option parser.
 LIBCMD      := $(BUILD)/libsbxcmd.a
 SBX         := $(BUILD)/sbx
 
 .PHONY: all check unit-check cli-check asan fuzz bench install uninstall clean
-all: $(SBX) $(UNIT_BIN)
+all: $(SBX) $(GITMOD) $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,11 +79,16 @@ $(LIBCMD): $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ))
 	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(SBX): $(CMD_OBJ) $(LIBSBX)
-	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJ) $(LIBSBX) $(LIBS)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) $(EXPORT_DYNAMIC) -o $@ $(CMD_OBJ) $(LIBSBX) $(LIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCMD) $(LIBSBX) tests/unit/tap.h
+$(GIT_OBJ): ALL_CFLAGS += -fPIC -fvisibility=hidden $(GIT_CFLAGS)
+$(GITMOD): $(GIT_OBJ)
+	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) $(MODULE_LDFLAGS) -o $@ $(GIT_OBJ) $(GIT_LIBS)
+
+# Unit tests link the git module's objects in, rather than loading it.
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCMD) $(LIBSBX) $(GIT_OBJ) tests/unit/tap.h
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-write-strings -iquote tests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBCMD) $(LIBSBX) $(LIBS)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -Wno-write-strings -iquote tests/unit $(ALL_LDFLAGS) -o $@ $< $(GIT_OBJ) $(LIBCMD) $(LIBSBX) $(GIT_LIBS) $(LIBS)
 
 # The README's test command: every unit and CLI test, as TAP under prove.
 check: all
@@ -107,10 +125,11 @@ fuzz:
 BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 
-install: $(SBX)
+install: $(SBX) $(GITMOD)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/hooks \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(SBX) $(DESTDIR)$(BINDIR)/sbx
+	install -m 755 $(GITMOD) $(DESTDIR)$(LIBDIR)/sbx-git.so
 	for l in $(LINKS); do ln -sf sbx $(DESTDIR)$(BINDIR)/$$l; done
 	install -m 644 completions/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
 	if [ -f completions/_sbx ]; then install -m 644 completions/_sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx; fi
@@ -125,4 +144,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(GIT_OBJ:.o=.d)

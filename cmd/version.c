@@ -1,17 +1,21 @@
 #include "cmd.h"
+#include "gitmod.h"
 
 #include <cjson/cJSON.h>
-#include <git2.h>
 #include <stdio.h>
 
 static int cmd_version(int argc, char **argv, struct sbx_ctx *ctx)
 {
+	const struct sbx_gitmod *git;
 	int major, minor, rev;
 
 	(void)argv;
 	if (argc > 1)
 		return sbx_usage_error(ctx, "too many arguments");
-	git_libgit2_version(&major, &minor, &rev);
+	git = sbx_gitmod();
+	if (!git)
+		return sbx_fail(ctx, 125);
+	git->version(&major, &minor, &rev);
 	printf("sbx %s (libgit2 %d.%d.%d, cJSON %s)\n", SBX_VERSION, major, minor, rev,
 	       cJSON_Version());
 	return 0;

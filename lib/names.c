@@ -1,11 +1,11 @@
 #include "names.h"
 #include "buf.h"
 #include "error.h"
-#include "git.h"
 #include "xalloc.h"
 
 #include <ctype.h>
-#include <git2.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -13,19 +13,30 @@
 
 #define MAX_BASE 20
 
+/*
+ * FNV-1a, 64 bits, twice with different offsets for up to 32 hex digits:
+ * names and change detection need a stable spread, not a cryptographic hash,
+ * and a hashing library would cost every sbx process its load time.
+ */
+static uint64_t fnv1a(const unsigned char *p, size_t len, uint64_t h)
+{
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 char *sbx_hash_hex(const void *data, size_t len, int nchars)
 {
-	git_oid oid;
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[33];
 
-	sbx_git_init();
-	/* A blob hash is a plain SHA-1 of a fixed header and the data: fine for naming. */
-	if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB))
-		memset(&oid, 0, sizeof(oid));
-	git_oid_tostr(hex, sizeof(hex), &oid);
-	if (nchars > GIT_OID_HEXSZ)
-		nchars = GIT_OID_HEXSZ;
-	return sbx_strndup(hex, (size_t)nchars);
+	snprintf(hex, sizeof(hex), "%016llx%016llx",
+		 (unsigned long long)fnv1a(data, len, 0xcbf29ce484222325ULL),
+		 (unsigned long long)fnv1a(data, len, 0x84222325cbf29ce4ULL));
+	if (nchars > 32)
+		nchars = 32;
+	return sbx_strndup(hex, (size_t)(nchars < 0 ? 0 : nchars));
 }
 
 char *sbx_random_id(int nchars)

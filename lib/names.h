@@ -22,7 +22,7 @@ char *sbx_session_name(const struct sbx_project *p);
 /* Does name follow Lima's instance-name rule? */
 int sbx_valid_instance_name(const char *name);
 
-/* Hex digest (SHA-1, through libgit2) of data, cut to nchars (at most 40). */
+/* A stable, non-cryptographic hex digest of data, cut to nchars (at most 32). */
 char *sbx_hash_hex(const void *data, size_t len, int nchars);
 /* Random lowercase base36 characters from the system's random source. */
 char *sbx_random_id(int nchars);

@@ -1,9 +1,8 @@
 #include "project.h"
 #include "error.h"
-#include "git.h"
+#include "gitmod.h"
 #include "xalloc.h"
 
-#include <git2.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,42 +58,37 @@ static char *repo_name(const char *common_dir)
 
 int sbx_project_detect(struct sbx_project *p, const char *dir)
 {
-	git_repository *repo = NULL;
+	const struct sbx_gitmod *git;
+	struct sbx_git_repo repo;
 	char *start;
-	int ret = -1, err;
+	int ret = -1, found;
 
 	memset(p, 0, sizeof(*p));
 	start = resolved(dir ? dir : ".");
 	if (!start)
 		return -1;
-	sbx_git_init();
-	/* flags 0: GIT_DIR and GIT_WORK_TREE from the environment are ignored. */
-	err = git_repository_open_ext(&repo, start, 0, NULL);
-	if (err == GIT_ENOTFOUND) {
+	git = sbx_gitmod();
+	found = git ? git->discover(start, &repo) : -1;
+	if (found == 1) {
 		p->dir = start;
 		p->main_dir = sbx_strdup(start);
 		p->name = basename_of(start);
 		return 0;
 	}
-	if (err < 0) {
-		const git_error *e = git_error_last();
-
-		sbx_error("cannot open the git repository at '%s': %s", start,
-			  e ? e->message : "unknown error");
+	if (found < 0)
 		goto out;
-	}
-	if (git_repository_is_bare(repo)) {
+	if (repo.bare) {
 		sbx_error("'%s' is a bare repository: run sbx in a worktree of it "
 			  "(sbx wt new BRANCH)", start);
 		goto out;
 	}
 	p->in_git = 1;
-	p->dir = resolved(git_repository_workdir(repo));
-	p->git_dir = resolved(git_repository_path(repo));
-	p->common_dir = resolved(git_repository_commondir(repo));
+	p->dir = resolved(repo.workdir);
+	p->git_dir = resolved(repo.gitdir);
+	p->common_dir = resolved(repo.commondir);
 	if (!p->dir || !p->git_dir || !p->common_dir)
 		goto out;
-	p->is_worktree = git_repository_is_worktree(repo) == 1;
+	p->is_worktree = repo.worktree;
 	/* A submodule's git directory lives in its superproject's .git/modules/. */
 	p->is_submodule = !p->is_worktree && strstr(p->git_dir, "/modules/") &&
 			  strcmp(strrchr(p->git_dir, '/'), "/.git");
@@ -109,14 +103,11 @@ int sbx_project_detect(struct sbx_project *p, const char *dir)
 	}
 	ret = 0;
 out:
-	git_repository_free(repo);
-	if (ret) {
-		if (p->dir != start)
-			free(start);
+	if (found == 0)
+		sbx_git_repo_release(&repo);
+	free(start);
+	if (ret)
 		sbx_project_release(p);
-	} else if (p->dir != start) {
-		free(start);
-	}
 	return ret;
 }
 

@@ -4,10 +4,21 @@
 
 test_expect_success 'make install DESTDIR=... PREFIX=... installs every file' '
 	make -s -C "$SRC_DIR" BUILD="$SBX_BUILD" install DESTDIR="$TRASH/dest" PREFIX=/opt/sbx >log 2>&1 &&
-	for f in bin/sbx bin/sbx-run bin/sbx-hook bin/sbx-notify bin/sbx-wt \
+	for f in bin/sbx bin/sbx-run bin/sbx-hook bin/sbx-notify bin/sbx-wt lib/sbx/sbx-git.so \
 		 share/bash-completion/completions/sbx share/sbx/install-deps.sh; do
 		test -e "$TRASH/dest/opt/sbx/$f" || { echo "missing $f"; return 1; }
 	done
+'
+
+test_expect_success 'the installed sbx finds its git module' '
+	"$TRASH/dest/opt/sbx/bin/sbx" --version >out &&
+	test_grep "libgit2 [0-9]" out &&
+	mkdir repo && (cd repo && git init -q && "$TRASH/dest/opt/sbx/bin/sbx" config show >out)
+'
+
+test_expect_success 'a missing git module is a clear error, not a crash' '
+	SBX_GIT_MODULE="$TRASH/nowhere/sbx-git.so" test_expect_code 125 "$TRASH/dest/opt/sbx/bin/sbx" --version 2>err &&
+	test_grep "cannot load the git module" err
 '
 
 test_expect_success 'the installed links dispatch to their commands' '

@@ -1,0 +1,129 @@
+/*
+ * sbx-git.so: everything sbx asks of libgit2. Loaded on first use (see
+ * lib/gitmod.h); only sbx_gitmod_entry is exported.
+ */
+#include "gitmod.h"
+#include "error.h"
+#include "xalloc.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+#ifdef SBX_LIBGIT2_MBEDTLS
+/*
+ * Debian's libgit2 is built with mbedTLS, whose global init parses the whole
+ * CA bundle (about 3 ms) for HTTPS that sbx never does through libgit2: it
+ * only reads local repositories. libgit2.so imports these two functions, and
+ * this module comes before mbedTLS in the lookup scope of what it loads, so
+ * the bundle is not parsed. Any HTTPS through libgit2 in this process would
+ * then fail certificate verification, never pass it.
+ */
+struct mbedtls_x509_crt;
+EXPORT int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path);
+EXPORT int mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path);
+
+int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path)
+{
+	(void)chain;
+	(void)path;
+	return 0;
+}
+
+int mbedtls_x509_crt_parse_path(struct mbedtls_x509_crt *chain, const char *path)
+{
+	(void)chain;
+	(void)path;
+	return 0;
+}
+#endif
+
+static void shutdown_git(void)
+{
+	git_libgit2_shutdown();
+}
+
+static void init(void)
+{
+	static int done;
+	const char *file, *dir;
+	char *saved_file, *saved_dir;
+
+	if (done)
+		return;
+	done = 1;
+	/* The same for a libgit2 built with OpenSSL (macOS): point it at no bundle during init. */
+	file = getenv("SSL_CERT_FILE");
+	dir = getenv("SSL_CERT_DIR");
+	saved_file = file ? sbx_strdup(file) : NULL;
+	saved_dir = dir ? sbx_strdup(dir) : NULL;
+	setenv("SSL_CERT_FILE", "/dev/null", 1);
+	setenv("SSL_CERT_DIR", "/dev/null", 1);
+	git_libgit2_init();
+	if (saved_file)
+		setenv("SSL_CERT_FILE", saved_file, 1);
+	else
+		unsetenv("SSL_CERT_FILE");
+	if (saved_dir)
+		setenv("SSL_CERT_DIR", saved_dir, 1);
+	else
+		unsetenv("SSL_CERT_DIR");
+	free(saved_file);
+	free(saved_dir);
+	atexit(shutdown_git);
+}
+
+static void version(int *major, int *minor, int *rev)
+{
+	git_libgit2_version(major, minor, rev);
+}
+
+static char *without_slash(const char *path)
+{
+	size_t len = path ? strlen(path) : 0;
+
+	if (!path)
+		return NULL;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	return sbx_strndup(path, len);
+}
+
+static int discover(const char *start, struct sbx_git_repo *out)
+{
+	git_repository *repo = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	init();
+	/* flags 0: GIT_DIR and GIT_WORK_TREE from the environment are ignored. */
+	err = git_repository_open_ext(&repo, start, 0, NULL);
+	if (err == GIT_ENOTFOUND)
+		return 1;
+	if (err < 0) {
+		const git_error *e = git_error_last();
+
+		return sbx_error("cannot open the git repository at '%s': %s", start,
+				 e ? e->message : "unknown error");
+	}
+	out->bare = git_repository_is_bare(repo);
+	out->worktree = git_repository_is_worktree(repo) == 1;
+	out->workdir = without_slash(git_repository_workdir(repo));
+	out->gitdir = without_slash(git_repository_path(repo));
+	out->commondir = without_slash(git_repository_commondir(repo));
+	git_repository_free(repo);
+	return 0;
+}
+
+static const struct sbx_gitmod module = {
+	.abi = SBX_GITMOD_ABI,
+	.version = version,
+	.discover = discover,
+};
+
+EXPORT const struct sbx_gitmod *sbx_gitmod_entry(void)
+{
+	return &module;
+}

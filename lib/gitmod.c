@@ -1,0 +1,103 @@
+#include "gitmod.h"
+#include "error.h"
+#include "xalloc.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#endif
+
+/* Unit tests link the module's objects in; sbx itself finds sbx_gitmod_entry by dlopen. */
+extern const struct sbx_gitmod *sbx_gitmod_entry(void) __attribute__((weak));
+
+static const struct sbx_gitmod *loaded;
+
+static char *exe_dir(void)
+{
+	char path[PATH_MAX];
+	char *slash;
+#ifdef __APPLE__
+	uint32_t size = sizeof(path);
+	char real[PATH_MAX];
+
+	if (_NSGetExecutablePath(path, &size) || !realpath(path, real))
+		return NULL;
+	memcpy(path, real, sizeof(path));
+#else
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+#endif
+	slash = strrchr(path, '/');
+	return slash ? sbx_strndup(path, (size_t)(slash - path)) : NULL;
+}
+
+static const struct sbx_gitmod *load(const char *path)
+{
+	/* Lazy: binding all of libgit2's dependency tree up front costs milliseconds. */
+	void *h = dlopen(path, RTLD_LAZY | RTLD_LOCAL);
+	const struct sbx_gitmod *(*entry)(void);
+	const struct sbx_gitmod *m;
+
+	if (!h) {
+		sbx_error("cannot load the git module '%s': %s (use ldd(1) to check its dependencies)",
+			  path, dlerror());
+		return NULL;
+	}
+	*(void **)&entry = dlsym(h, "sbx_gitmod_entry");
+	m = entry ? entry() : NULL;
+	if (!m || m->abi != SBX_GITMOD_ABI) {
+		sbx_error("'%s' is not sbx's git module of this version (ABI %d, want %d): "
+			  "reinstall sbx", path, m ? m->abi : -1, SBX_GITMOD_ABI);
+		dlclose(h);
+		return NULL;
+	}
+	return m;
+}
+
+const struct sbx_gitmod *sbx_gitmod(void)
+{
+	const char *env = getenv("SBX_GIT_MODULE");
+	char *dir, *path = NULL;
+
+	if (loaded)
+		return loaded;
+	if (sbx_gitmod_entry)
+		return loaded = sbx_gitmod_entry();
+	if (env && *env)
+		return loaded = load(env);
+	/* Beside the binary (a build tree), in ../lib/sbx (an install, wherever it moved), in LIBDIR. */
+	dir = exe_dir();
+	for (int i = 0; dir && i < 2 && !path; i++) {
+		path = sbx_asprintf(i ? "%s/../lib/sbx/sbx-git.so" : "%s/sbx-git.so", dir);
+		if (access(path, F_OK)) {
+			free(path);
+			path = NULL;
+		}
+	}
+	free(dir);
+	if (!path && access(SBX_LIBDIR "/sbx-git.so", F_OK) == 0)
+		path = sbx_strdup(SBX_LIBDIR "/sbx-git.so");
+	if (!path) {
+		sbx_error("sbx's git module sbx-git.so is neither beside sbx nor in '%s': "
+			  "reinstall sbx", SBX_LIBDIR);
+		return NULL;
+	}
+	loaded = load(path);
+	free(path);
+	return loaded;
+}
+
+void sbx_git_repo_release(struct sbx_git_repo *r)
+{
+	free(r->workdir);
+	free(r->gitdir);
+	free(r->commondir);
+	memset(r, 0, sizeof(*r));
+}
