@@ -129,7 +129,7 @@ static int log_open(const char *instance, char **path)
 	return fd;
 }
 
-/* "--- 2025-01-31 12:00:00 limactl 'a' 'b'": what was run, never what went to its stdin. */
+/* "--- 2025-01-31T12:00:00Z 'limactl' 'a'": what was run, never what went to its stdin. */
 static void log_header(int fd, char *const *argv)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
@@ -137,7 +137,8 @@ static void log_header(int fd, char *const *argv)
 	time_t now = time(NULL);
 	struct tm tm;
 
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime_r(&now, &tm));
+	/* UTC: no time zone file to read on every run. */
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	sbx_buf_addf(&b, "--- %s ", stamp);
 	sbx_sq_quote_argv(&b, (const char *const *)argv);
 	sbx_buf_addch(&b, '\n');

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# sbx's own cost on the Lima backend: `sbx shell --keep -- true` against a
+# persistent, running VM, compared in the same run with making the very same
+# limactl calls directly (the calls sbx makes for that path, as the fake
+# limactl records them). The difference is sbx's: configuration, project
+# detection, ownership record, logs, spawning limactl.
+#
+# Twice: with the fake limactl (Python, ~40 ms a call, so its noise is larger
+# than sbx's cost), then with a stub limactl (a shell script that answers
+# `list` with the recorded line) where sbx's cost stands out. Peak RSS is
+# measured with the stub: GNU time reports the largest process of the tree,
+# and the fake's Python would be that. Targets: under 2 ms, under 2 MiB.
+. "$(dirname "$0")/lib.sh"
+N=${N:-100}
+
+export PATH="$SRC_DIR/tests/fakes:$PATH" LIMA_HOME="$WORK/lima"
+export FAKE_LIMACTL_ALLOW_ROOT=1 FAKE_LIMACTL_SKIP_PROVISION=1
+unset FAKE_LIMACTL_FAIL FAKE_LIMACTL_VERSION FAKE_LIMACTL_LOG
+mkdir -p "$LIMA_HOME" "$XDG_CONFIG_HOME/sbx" "$WORK/proj" "$WORK/stub"
+echo '{"backend": "lima"}' >"$XDG_CONFIG_HOME/sbx/config.json"
+cd "$WORK/proj"
+
+# The template and the persistent VM, created and started once.
+"$SBX" setup >/dev/null 2>&1
+"$SBX" shell --keep -- true
+
+# What sbx runs for one more `sbx shell --keep -- true`, one argv a file (NUL-separated).
+FAKE_LIMACTL_LOG="$WORK/calls.json" "$SBX" shell --keep -- true
+calls=()
+while IFS= read -r -d '' f; do
+	calls+=("$f")
+done < <(/usr/bin/python3 - "$WORK/calls.json" "$WORK" <<'EOF'
+import json, sys
+for i, line in enumerate(open(sys.argv[1])):
+    path = "%s/call.%d" % (sys.argv[2], i)
+    with open(path, "wb") as f:
+        f.write(b"".join(a.encode("utf-8", "surrogateescape") + b"\0" for a in json.loads(line)))
+    sys.stdout.write(path + "\0")
+EOF
+)
+echo "sbx makes ${#calls[@]} limactl calls for it:"
+for f in "${calls[@]}"; do
+	mapfile -d '' -t argv <"$f"
+	printf '  limactl %s ...\n' "${argv[*]:0:5}"
+done
+
+direct() {
+	local f argv
+	for f in "${calls[@]}"; do
+		mapfile -d '' -t argv <"$f"
+		limactl "${argv[@]}" || return
+	done
+}
+
+base=$(mean_ms "$N" direct)
+sbx=$(mean_ms "$N" "$SBX" shell --keep -- true)
+report "fake limactl" "$base" "$sbx"
+
+# The stub: `list` prints what the fake printed, anything else succeeds.
+limactl list --json "$(sed -n 's/.*"\(sbx-proj-[0-9a-f]*-keep\)".*/\1/p' "$WORK/calls.json" | head -n 1)" \
+	>"$WORK/stub/list.json" 2>/dev/null
+cat >"$WORK/stub/limactl" <<EOF
+#!/bin/sh
+[ "\$1" = list ] && exec cat '$WORK/stub/list.json'
+exit 0
+EOF
+chmod +x "$WORK/stub/limactl"
+PATH="$WORK/stub:$PATH"
+base=$(mean_ms "$N" direct)
+sbx=$(mean_ms "$N" "$SBX" shell --keep -- true)
+report "stub limactl" "$base" "$sbx"
+kib=$(peak_kib "$SBX" shell --keep -- true)
+awk -v b="$base" -v m="$sbx" -v k="$kib" 'BEGIN {
+	printf "sbx overhead %.3f ms per run (target under 2 ms: %s); peak RSS %.2f MiB (target under 2 MiB: %s)\n",
+		m - b, (m - b < 2 ? "met" : "not met"), k / 1024, (k < 2048 ? "met" : "not met") }'
