@@ -1443,12 +1443,25 @@ static int discard_session(const char *name, int keep_log)
 	return 0;
 }
 
+/* What a record holds beyond owner.h's fields: the template it was cloned from. */
 static cJSON *record_extra(const char *tmpl)
 {
 	cJSON *extra = sbx_json_new_object();
 
-	sbx_json_add_string(extra, "template", tmpl);
+	if (tmpl)
+		sbx_json_add_string(extra, "template", tmpl);
 	return extra;
+}
+
+/* A persistent VM's record names whoever uses it now; the template stays as it was. */
+static int claim_persistent(const struct sbx_session *s, const char *name)
+{
+	cJSON *old = sbx_owner_read(name);
+	int ret = sbx_owner_write(name, BACKEND, "persistent", s->project.dir,
+				  record_extra(sbx_json_get_string(old, "template")));
+
+	cJSON_Delete(old);
+	return ret;
 }
 
 /*
@@ -1603,12 +1616,11 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 	status = inst ? sbx_json_get_string(inst, "status") : NULL;
 	if (found && status && !strcmp(status, "Running")) {
 		cJSON_Delete(inst);
-		/* Rewritten so that `sbx ls` shows who uses it now. */
-		return sbx_owner_write(name, BACKEND, "persistent", s->project.dir, NULL);
+		return claim_persistent(s, name);
 	}
 	progress_begin(&p, 1, s->verbose, "starting %s", name);
 	if (found) {
-		ret = sbx_owner_write(name, BACKEND, "persistent", s->project.dir, NULL);
+		ret = claim_persistent(s, name);
 	} else if (!check_version(NULL) && !spec_init(&t, &s->project, s->cfg)) {
 		ret = ensure_template(&t, &s->project, 0, 1, s->verbose, &lock);
 		if (!ret)
