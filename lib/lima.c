@@ -1946,7 +1946,9 @@ static void doctor(const struct sbx_config *cfg, sbx_report_fn report)
 		return;
 	}
 	if (check_version(&info)) {
-		report(bad, "lima", sbx_last_error(), "upgrade or reinstall Lima");
+		report(bad, "lima", sbx_last_error(), geteuid() == 0 ?
+		       "run sbx as your own user: Lima does not run as root" :
+		       "upgrade or reinstall Lima");
 		sbx_buf_release(&info);
 		return;
 	}

@@ -97,6 +97,24 @@ test_expect_success 'a configured image that is a Lima template is inherited as 
 	rm .sbx.json
 '
 
+test_expect_success 'setup --verbose streams Lima'"'"'s log as well' '
+	cd proj &&
+	"$SBX" setup --force --verbose 2>err &&
+	test_grep "level=info msg=\"Run \`limactl start sbx-proj-" err &&
+	test_grep "^sbx: \[4/4\]" err
+'
+
+if [ "$(id -u)" = 0 ]; then
+	test_expect_success 'as root, Lima'"'"'s refusal comes through with the way out' '
+		cd proj &&
+		test_expect_code 125 env -u FAKE_LIMACTL_ALLOW_ROOT "$SBX" setup 2>err &&
+		test_line_count err 1 &&
+		test_grep "\"limactl: must not run as the root user\"; Lima does not run as root: run sbx as your own user (log: " err
+	'
+else
+	test_skip 'as root, Lima'"'"'s refusal comes through with the way out' 'not root'
+fi
+
 test_expect_success 'limactl missing from PATH: a clear message, exit 125' '
 	cd proj &&
 	mkdir -p ../nolima &&
