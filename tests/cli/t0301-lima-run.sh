@@ -76,7 +76,9 @@ test_expect_success 'env and secrets reach the agent, never argv, lima.yaml, log
 	cmp expect "$REC/token" &&
 	test_grep "\"shell\", \"--tty=false\", \"--workdir\", \"/\"" "$FAKE_LIMACTL_LOG" &&
 	! grep -r -e s3cr3t -e plain-7781 "$FAKE_LIMACTL_LOG" "$LIMA_HOME" "$STATE" &&
-	! ls /dev/shm/sbx-env.* 2>/dev/null | grep . &&
+	sed -n "s|.*\"\(/dev/shm/sbx-env\.[A-Za-z0-9]*\)\".*|\1|p" "$FAKE_LIMACTL_LOG" >envfiles &&
+	test_line_count envfiles 2 &&
+	for f in $(cat envfiles); do test_must_fail test -e "$f" || return 1; done &&
 	test_nothing_left
 '
 
