@@ -1172,7 +1172,7 @@ static int build_template(const struct template_spec *t, const struct sbx_projec
 
 		/* A half-built template must not be cloned: it goes, and the first error stays. */
 		if (lima_delete(t->name, 1))
-			sbx_warn("%s\n", sbx_last_error());
+			sbx_warn("%s", sbx_last_error());
 		forget_template(t->name);
 		sbx_error("%s", why);
 		free(why);
@@ -1415,7 +1415,7 @@ static int run_command(const struct sbx_session *s, const char *name, const char
 	/* ssh's own failures exit 255 too: say what that code may mean, keep it as the result. */
 	if (code == 255 && !c.signal_received)
 		sbx_warn("limactl shell exited 255: the connection to '%s' failed, or the command "
-			 "was killed (log: %s)\n", name, log ? log : "-");
+			 "was killed (log: %s)", name, log ? log : "-");
 	free(log);
 	sbx_child_release(&c);
 	return code;
@@ -1487,7 +1487,7 @@ static char *create_session(const struct sbx_session *s, const char *tmpl, struc
 
 			/* Lima may leave a half-made clone behind. */
 			if (discard_session(name, 1))
-				sbx_warn("%s\n", sbx_last_error());
+				sbx_warn("%s", sbx_last_error());
 			sbx_error("%s", why);
 			free(why);
 			free(name);
@@ -1549,7 +1549,7 @@ static void undo_session(const char *name)
 	char *why = sbx_strdup(sbx_last_error());
 
 	if (discard_session(name, 1))
-		sbx_warn("%s\n", sbx_last_error());
+		sbx_warn("%s", sbx_last_error());
 	sbx_error("%s", why);
 	free(why);
 }
@@ -1565,7 +1565,7 @@ static int run_ephemeral(struct sbx_session *s)
 		return -1;
 	/* Someone else's failure to clean up is not a reason to fail this run. */
 	if (reap_orphans(0, NULL)) {
-		sbx_warn("%s\n", sbx_last_error());
+		sbx_warn("%s", sbx_last_error());
 		sbx_clear_error();
 	}
 	if (interrupted() || ensure_template(&t, &s->project, 0, 1, s->verbose, &lock))
@@ -1644,7 +1644,7 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 		char *why = sbx_strdup(sbx_last_error());
 
 		if (lima_delete(name, 1))
-			sbx_warn("%s\n", sbx_last_error());
+			sbx_warn("%s", sbx_last_error());
 		else
 			sbx_owner_remove(name);
 		sbx_error("%s", why);
