@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#endif
 
 char *sbx_home_dir(void)
 {
@@ -131,4 +134,31 @@ int sbx_mkdir_private(const char *path, mode_t mode)
 	if ((st.st_mode & 07777) != mode && chmod(path, mode))
 		return sbx_error_errno("cannot chmod '%s'", path);
 	return 0;
+}
+
+char *sbx_self_exe(void)
+{
+#ifdef __APPLE__
+	uint32_t size = 0;
+	char *raw, *path;
+
+	_NSGetExecutablePath(NULL, &size);
+	raw = sbx_malloc(size + 1);
+	if (_NSGetExecutablePath(raw, &size)) {
+		free(raw);
+		sbx_error("cannot find sbx's own executable");
+		return NULL;
+	}
+	path = realpath(raw, NULL);
+	free(raw);
+	if (!path)
+		sbx_error_errno("cannot find sbx's own executable");
+	return path;
+#else
+	char *path = realpath("/proc/self/exe", NULL);
+
+	if (!path)
+		sbx_error_errno("cannot find sbx's own executable");
+	return path;
+#endif
 }

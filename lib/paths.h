@@ -29,5 +29,7 @@ char *sbx_path_join(const char *dir, const char *name);
 int sbx_path_is_absolute(const char *path);
 /* A path with "~/" expanded to the home directory; others copied. */
 char *sbx_path_expand_home(const char *path);
+/* The absolute path of the running sbx executable (symbolic links resolved). */
+char *sbx_self_exe(void);
 
 #endif

@@ -191,6 +191,11 @@ static int set_env(struct sbx_strvec *env, const char *name, const char *value)
 	return 0;
 }
 
+int sbx_session_setenv(struct sbx_session *s, const char *name, const char *value)
+{
+	return set_env(&s->env, name, value);
+}
+
 /* Runs a secret's command on the host; its stdout, less one trailing newline, is the value. */
 static char *secret_from_command(const char *name, const char *command)
 {

@@ -65,6 +65,9 @@ struct sbx_session {
 int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *opts);
 void sbx_session_release(struct sbx_session *s);
 
+/* Sets NAME=value in s->env (replacing an earlier value); NAME must be a variable name. */
+int sbx_session_setenv(struct sbx_session *s, const char *name, const char *value);
+
 /*
  * Parses a docker-style mount "HOST[:GUEST][:ro|:rw]" into a configuration
  * mount object {location, mountPoint, writable}. HOST must be absolute or
