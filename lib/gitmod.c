@@ -101,3 +101,15 @@ void sbx_git_repo_release(struct sbx_git_repo *r)
 	free(r->commondir);
 	memset(r, 0, sizeof(*r));
 }
+
+void sbx_git_worktrees_free(struct sbx_git_worktree *wts, size_t nr)
+{
+	for (size_t i = 0; wts && i < nr; i++) {
+		free(wts[i].name);
+		free(wts[i].path);
+		free(wts[i].branch);
+		free(wts[i].head);
+		free(wts[i].base);
+	}
+	free(wts);
+}

@@ -1,6 +1,8 @@
 #ifndef SBX_GITMOD_H
 #define SBX_GITMOD_H
 
+#include <stddef.h>
+
 /*
  * libgit2 lives in a module of sbx's own (sbx-git.so, built from lib/git/),
  * loaded on first use. Linking libgit2 into sbx would cost every process
@@ -10,7 +12,7 @@
  * The module calls back into sbx's core (sbx_error, sbx_strdup, ...), which
  * the executable exports.
  */
-#define SBX_GITMOD_ABI 1
+#define SBX_GITMOD_ABI 2
 
 /* What libgit2 says of the repository around a directory; paths without a trailing '/'. */
 struct sbx_git_repo {
@@ -21,17 +23,68 @@ struct sbx_git_repo {
 	int worktree;		/* a linked worktree */
 };
 
+/* One worktree of a repository, as `git worktree list` shows it. */
+struct sbx_git_worktree {
+	char *name;		/* its name under COMMONDIR/worktrees/; NULL for the main one */
+	char *path;		/* its top directory (a bare main repository: the repository) */
+	char *branch;		/* the branch checked out, short ("feature/x"); NULL when detached */
+	char *head;		/* the commit checked out, hex; NULL when unborn or unreadable */
+	char *base;		/* what ahead/behind count against: the branch's upstream, else
+				   the main worktree's branch; NULL when there is none */
+	int ahead, behind;	/* commits ahead of / behind base; -1 when not counted */
+	int dirty;		/* 1 with changes (untracked files count), 0 clean, -1 not looked at */
+	unsigned main : 1;	/* the main worktree (or the bare repository) */
+	unsigned bare : 1;
+	unsigned locked : 1;
+	unsigned missing : 1;	/* its directory is gone: only its record is left */
+};
+
+enum {
+	SBX_GIT_WT_STATUS = 1 << 0,	/* fill dirty */
+	SBX_GIT_WT_COUNTS = 1 << 1,	/* fill base, ahead and behind */
+};
+
+/*
+ * Every operation opens the repository around dir itself (any worktree of it
+ * will do), returns a negative value after recording a message with
+ * sbx_error, and allocates what it returns with sbx's allocator.
+ */
 struct sbx_gitmod {
 	int abi;
 	/* libgit2's version. */
 	void (*version)(int *major, int *minor, int *rev);
 	/* 0 and *out filled; 1 when start is in no repository; -1 with a message. */
 	int (*discover)(const char *start, struct sbx_git_repo *out);
+	/*
+	 * Every worktree of the repository, the main one first (libgit2 lists
+	 * only the linked ones); flags are SBX_GIT_WT_*. Free *out with
+	 * sbx_git_worktrees_free.
+	 */
+	int (*worktrees)(const char *dir, unsigned flags, struct sbx_git_worktree **out,
+			 size_t *nr);
+	/*
+	 * Adds a worktree at path (which must not exist) with branch checked out.
+	 * A missing branch is created at base (HEAD of dir when NULL) and
+	 * *created set; an existing one is checked out as it is (base must then
+	 * be NULL). A branch checked out in another worktree is refused, naming
+	 * where.
+	 */
+	int (*worktree_add)(const char *dir, const char *branch, const char *base,
+			    const char *path, int *created);
+	/* Removes the linked worktree called name and its directory; a locked one only with force. */
+	int (*worktree_remove)(const char *dir, const char *name, int force);
+	/* 1 when the tip of branch is reachable from rev, 0 when not. */
+	int (*merged)(const char *dir, const char *branch, const char *rev);
+	/* Deletes a local branch. */
+	int (*branch_delete)(const char *dir, const char *branch);
+	/* 0 when rev names a commit. */
+	int (*resolve)(const char *dir, const char *rev);
 };
 
 /* The module, loaded once; NULL with a message when it cannot be. */
 const struct sbx_gitmod *sbx_gitmod(void);
 void sbx_git_repo_release(struct sbx_git_repo *r);
+void sbx_git_worktrees_free(struct sbx_git_worktree *wts, size_t nr);
 
 /* The module's one export. */
 const struct sbx_gitmod *sbx_gitmod_entry(void);

@@ -2,11 +2,10 @@
  * sbx-git.so: everything sbx asks of libgit2. Loaded on first use (see
  * lib/gitmod.h); only sbx_gitmod_entry is exported.
  */
-#include "gitmod.h"
-#include "error.h"
+#include "internal.h"
 #include "xalloc.h"
 
-#include <git2.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +44,7 @@ static void shutdown_git(void)
 	git_libgit2_shutdown();
 }
 
-static void init(void)
+void sbx_git_init(void)
 {
 	static int done;
 	const char *file, *dir;
@@ -80,7 +79,46 @@ static void version(int *major, int *minor, int *rev)
 	git_libgit2_version(major, minor, rev);
 }
 
-static char *without_slash(const char *path)
+int sbx_git_fail(const char *fmt, ...)
+{
+	const git_error *e = git_error_last();
+	char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = sbx_vasprintf(fmt, ap);
+	va_end(ap);
+	sbx_error("%s: %s", msg, e && e->message ? e->message : "unknown error");
+	free(msg);
+	git_error_clear();
+	return -1;
+}
+
+int sbx_git_open(git_repository **repo, const char *dir)
+{
+	sbx_git_init();
+	/* flags 0: GIT_DIR and GIT_WORK_TREE from the environment are ignored. */
+	if (git_repository_open_ext(repo, dir, 0, NULL) < 0)
+		return sbx_git_fail("cannot open the git repository at '%s'", dir);
+	return 0;
+}
+
+int sbx_git_commit_id(git_repository *repo, const char *rev, git_oid *out)
+{
+	git_object *obj = NULL, *commit = NULL;
+
+	if (git_revparse_single(&obj, repo, rev) < 0 ||
+	    git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(obj);
+		return sbx_git_fail("'%s' names no commit", rev);
+	}
+	git_oid_cpy(out, git_object_id(commit));
+	git_object_free(commit);
+	git_object_free(obj);
+	return 0;
+}
+
+char *sbx_git_without_slash(const char *path)
 {
 	size_t len = path ? strlen(path) : 0;
 
@@ -97,7 +135,7 @@ static int discover(const char *start, struct sbx_git_repo *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	init();
+	sbx_git_init();
 	/* flags 0: GIT_DIR and GIT_WORK_TREE from the environment are ignored. */
 	err = git_repository_open_ext(&repo, start, 0, NULL);
 	if (err == GIT_ENOTFOUND)
@@ -110,9 +148,9 @@ static int discover(const char *start, struct sbx_git_repo *out)
 	}
 	out->bare = git_repository_is_bare(repo);
 	out->worktree = git_repository_is_worktree(repo) == 1;
-	out->workdir = without_slash(git_repository_workdir(repo));
-	out->gitdir = without_slash(git_repository_path(repo));
-	out->commondir = without_slash(git_repository_commondir(repo));
+	out->workdir = sbx_git_without_slash(git_repository_workdir(repo));
+	out->gitdir = sbx_git_without_slash(git_repository_path(repo));
+	out->commondir = sbx_git_without_slash(git_repository_commondir(repo));
 	git_repository_free(repo);
 	return 0;
 }
@@ -121,6 +159,12 @@ static const struct sbx_gitmod module = {
 	.abi = SBX_GITMOD_ABI,
 	.version = version,
 	.discover = discover,
+	.worktrees = sbx_git_worktrees,
+	.worktree_add = sbx_git_worktree_add,
+	.worktree_remove = sbx_git_worktree_remove,
+	.merged = sbx_git_merged,
+	.branch_delete = sbx_git_branch_delete,
+	.resolve = sbx_git_resolve,
 };
 
 EXPORT const struct sbx_gitmod *sbx_gitmod_entry(void)

@@ -1,0 +1,361 @@
+/* Worktrees: list, add, remove (the libgit2 half of `sbx wt`). */
+#include "internal.h"
+#include "paths.h"
+#include "xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *oid_hex(const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	return sbx_strdup(git_oid_tostr(hex, sizeof(hex), id));
+}
+
+/* HEAD read unresolved, so that a branch without commits still has its name. */
+static void read_head(git_repository *repo, struct sbx_git_worktree *w)
+{
+	git_reference *head = NULL;
+	git_oid id;
+
+	if (git_reference_lookup(&head, repo, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+		const char *target = git_reference_symbolic_target(head);
+
+		if (!strncmp(target, "refs/heads/", 11))
+			w->branch = sbx_strdup(target + 11);
+	}
+	git_reference_free(head);
+	if (git_reference_name_to_id(&id, repo, "HEAD") == 0)
+		w->head = oid_hex(&id);
+	git_error_clear();
+}
+
+/* The HEAD of a worktree whose directory is gone, from its record in the common directory. */
+static void read_record_head(git_repository *repo, struct sbx_git_worktree *w)
+{
+	git_reference *ref = NULL;
+
+	if (git_repository_head_for_worktree(&ref, repo, w->name) == 0) {
+		if (git_reference_is_branch(ref))
+			w->branch = sbx_strdup(git_reference_shorthand(ref));
+		if (git_reference_target(ref))
+			w->head = oid_hex(git_reference_target(ref));
+	}
+	git_reference_free(ref);
+	git_error_clear();
+}
+
+static int stop_at_first(const char *path, unsigned int flags, void *payload)
+{
+	(void)path;
+	(void)flags;
+	*(int *)payload = 1;
+	return 1;
+}
+
+/* Like `git status --porcelain` being non-empty: staged, unstaged or untracked. */
+static int is_dirty(git_repository *repo)
+{
+	git_status_options o;
+	int found = 0;
+
+	git_status_options_init(&o, GIT_STATUS_OPTIONS_VERSION);
+	o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	o.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED;
+	if (git_status_foreach_ext(repo, &o, stop_at_first, &found) < 0 && !found)
+		found = -1;
+	git_error_clear();
+	return found;
+}
+
+/* base: the branch's upstream, else the main worktree's branch (unless it is that branch). */
+static void count(git_repository *repo, struct sbx_git_worktree *w,
+		  const struct sbx_git_worktree *main_wt)
+{
+	git_reference *branch = NULL, *up = NULL;
+	git_oid local, base;
+	size_t ahead, behind;
+
+	if (!w->head || git_oid_fromstr(&local, w->head))
+		return;
+	if (w->branch && git_branch_lookup(&branch, repo, w->branch, GIT_BRANCH_LOCAL) == 0 &&
+	    git_branch_upstream(&up, branch) == 0 && git_reference_target(up)) {
+		w->base = sbx_strdup(git_reference_shorthand(up));
+		git_oid_cpy(&base, git_reference_target(up));
+	} else if (!w->main && main_wt->branch && main_wt->head &&
+		   !(w->branch && !strcmp(w->branch, main_wt->branch)) &&
+		   !git_oid_fromstr(&base, main_wt->head)) {
+		w->base = sbx_strdup(main_wt->branch);
+	}
+	if (w->base && git_graph_ahead_behind(&ahead, &behind, repo, &local, &base) == 0) {
+		w->ahead = (int)ahead;
+		w->behind = (int)behind;
+	}
+	git_reference_free(up);
+	git_reference_free(branch);
+	git_error_clear();
+}
+
+static void describe(git_repository *repo, struct sbx_git_worktree *w, unsigned flags)
+{
+	read_head(repo, w);
+	if ((flags & SBX_GIT_WT_STATUS) && !w->bare)
+		w->dirty = is_dirty(repo);
+}
+
+static int fill_linked(git_repository *repo, struct sbx_git_worktree *w, unsigned flags)
+{
+	git_worktree *wt = NULL;
+	git_repository *wtrepo = NULL;
+
+	if (git_worktree_lookup(&wt, repo, w->name) < 0)
+		return sbx_git_fail("cannot read worktree '%s'", w->name);
+	w->path = sbx_git_without_slash(git_worktree_path(wt));
+	w->locked = git_worktree_is_locked(NULL, wt) > 0;
+	if (git_worktree_validate(wt) < 0 || git_repository_open_from_worktree(&wtrepo, wt) < 0) {
+		w->missing = 1;
+		read_record_head(repo, w);
+	} else {
+		describe(wtrepo, w, flags);
+	}
+	git_error_clear();
+	git_repository_free(wtrepo);
+	git_worktree_free(wt);
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct sbx_git_worktree *)a)->path,
+		      ((const struct sbx_git_worktree *)b)->path);
+}
+
+int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree **out,
+		      size_t *nr)
+{
+	git_repository *repo = NULL, *main_repo = NULL;
+	git_strarray names = { NULL, 0 };
+	struct sbx_git_worktree *w = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	*out = NULL;
+	*nr = 0;
+	if (sbx_git_open(&repo, dir))
+		return -1;
+	if (git_repository_open(&main_repo, git_repository_commondir(repo)) < 0) {
+		sbx_git_fail("cannot open the main repository of '%s'", dir);
+		goto out;
+	}
+	if (git_worktree_list(&names, repo) < 0) {
+		sbx_git_fail("cannot list the worktrees of '%s'", dir);
+		goto out;
+	}
+	w = sbx_calloc(names.count + 1, sizeof(*w));
+	w[0].main = 1;
+	w[0].bare = git_repository_is_bare(main_repo);
+	w[0].path = sbx_git_without_slash(w[0].bare ? git_repository_path(main_repo)
+						    : git_repository_workdir(main_repo));
+	for (size_t i = 0; i <= names.count; i++) {
+		w[i].ahead = w[i].behind = w[i].dirty = -1;
+		if (i)
+			w[i].name = sbx_strdup(names.strings[i - 1]);
+	}
+	describe(main_repo, &w[0], flags);
+	for (n = 1; n <= names.count; n++)
+		if (fill_linked(repo, &w[n], flags))
+			goto out;
+	qsort(w + 1, n - 1, sizeof(*w), by_path);
+	if (flags & SBX_GIT_WT_COUNTS)
+		for (size_t i = 0; i < n; i++)
+			count(repo, &w[i], &w[0]);
+	*out = w;
+	*nr = n;
+	w = NULL;
+	ret = 0;
+out:
+	sbx_git_worktrees_free(w, names.count + 1);
+	git_strarray_dispose(&names);
+	git_repository_free(main_repo);
+	git_repository_free(repo);
+	return ret;
+}
+
+/* "feature/x" -> "feature-x", then "feature-x-2" ... until COMMONDIR/worktrees/ has none such. */
+static char *admin_name(git_repository *repo, const char *branch)
+{
+	char *base = sbx_strdup(branch), *name = NULL;
+	struct stat st;
+
+	for (char *p = base; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || (*p == '.' && p > base)))
+			*p = '-';
+	for (int i = 1;; i++) {
+		char *path;
+
+		name = i == 1 ? sbx_strdup(base) : sbx_asprintf("%s-%d", base, i);
+		path = sbx_asprintf("%sworktrees/%s", git_repository_commondir(repo), name);
+		if (lstat(path, &st)) {
+			free(path);
+			break;
+		}
+		free(path);
+		free(name);
+	}
+	free(base);
+	return name;
+}
+
+/* Where branch is checked out; NULL when nowhere (a bare repository's HEAD is no checkout). */
+static char *checked_out_at(const char *dir, const char *branch, int *err)
+{
+	struct sbx_git_worktree *w;
+	size_t nr;
+	char *where = NULL;
+
+	*err = sbx_git_worktrees(dir, 0, &w, &nr);
+	for (size_t i = 0; !*err && i < nr && !where; i++)
+		if (!w[i].bare && w[i].branch && !strcmp(w[i].branch, branch))
+			where = sbx_strdup(w[i].path);
+	if (!*err)
+		sbx_git_worktrees_free(w, nr);
+	return where;
+}
+
+/* The branch to check out: the existing one, or a new one at base. */
+static int get_branch(git_repository *repo, const char *dir, const char *branch,
+		      const char *base, git_reference **ref, int *created)
+{
+	git_commit *commit = NULL;
+	git_oid id;
+	char *where;
+	int err;
+
+	if (git_branch_lookup(ref, repo, branch, GIT_BRANCH_LOCAL) == 0) {
+		if (base)
+			return sbx_error("branch '%s' exists already: drop --base to check it out "
+					 "as it is, or choose another name", branch);
+		where = checked_out_at(dir, branch, &err);
+		if (where) {
+			sbx_error("branch '%s' is checked out at '%s' already: work there, or "
+				  "choose another branch", branch, where);
+			free(where);
+			return -1;
+		}
+		return err;
+	}
+	git_error_clear();
+	if (!base && git_repository_head_unborn(repo) == 1)
+		return sbx_error("HEAD has no commit yet: make a first commit or give --base REF");
+	if (sbx_git_commit_id(repo, base ? base : "HEAD", &id))
+		return -1;
+	if (git_commit_lookup(&commit, repo, &id) < 0)
+		return sbx_git_fail("cannot read commit '%s'", base ? base : "HEAD");
+	err = git_branch_create(ref, repo, branch, commit, 0);
+	git_commit_free(commit);
+	if (err < 0)
+		return sbx_git_fail("cannot create branch '%s'", branch);
+	*created = 1;
+	return 0;
+}
+
+/* Undoes a failed git_worktree_add: its record, and the directory it made. */
+static void forget(git_repository *repo, const char *name)
+{
+	git_worktree *wt = NULL;
+	git_worktree_prune_options o = GIT_WORKTREE_PRUNE_OPTIONS_INIT;
+
+	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED |
+		  GIT_WORKTREE_PRUNE_WORKING_TREE;
+	if (git_worktree_lookup(&wt, repo, name) == 0)
+		git_worktree_prune(wt, &o);
+	git_worktree_free(wt);
+}
+
+int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
+			 const char *path, int *created)
+{
+	git_repository *repo = NULL;
+	git_reference *ref = NULL;
+	git_worktree *wt = NULL;
+	git_worktree_add_options opts;
+	char *name = NULL, *parent = NULL;
+	int valid = 0, ret = -1;
+	struct stat st;
+
+	*created = 0;
+	sbx_git_init();
+	git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
+	if (git_branch_name_is_valid(&valid, branch) < 0 || !valid || branch[0] == '-') {
+		git_error_clear();
+		return sbx_error("'%s' is not a valid branch name", branch);
+	}
+	if (!lstat(path, &st))
+		return sbx_error("'%s' exists already: remove it, or choose another place with "
+				 "--path DIR", path);
+	if (sbx_git_open(&repo, dir))
+		return -1;
+	if (get_branch(repo, dir, branch, base, &ref, created))
+		goto out;
+	name = admin_name(repo, branch);
+	parent = sbx_strndup(path, (size_t)(strrchr(path, '/') - path));
+	if (*parent && sbx_mkdir_p(parent, 0755))
+		goto undo;
+	opts.ref = ref;
+	if (git_worktree_add(&wt, repo, name, path, &opts) < 0) {
+		sbx_git_fail("cannot add a worktree at '%s'", path);
+		forget(repo, name);
+		goto undo;
+	}
+	ret = 0;
+	goto out;
+undo:
+	if (*created && git_branch_delete(ref) == 0)
+		*created = 0;
+	git_error_clear();
+out:
+	free(name);
+	free(parent);
+	git_worktree_free(wt);
+	git_reference_free(ref);
+	git_repository_free(repo);
+	return ret;
+}
+
+int sbx_git_worktree_remove(const char *dir, const char *name, int force)
+{
+	git_repository *repo = NULL;
+	git_worktree *wt = NULL;
+	git_worktree_prune_options o = GIT_WORKTREE_PRUNE_OPTIONS_INIT;
+	git_buf reason = GIT_BUF_INIT;
+	int ret = -1;
+
+	if (sbx_git_open(&repo, dir))
+		return -1;
+	if (git_worktree_lookup(&wt, repo, name) < 0) {
+		sbx_git_fail("there is no worktree '%s'", name);
+		goto out;
+	}
+	if (!force && git_worktree_is_locked(&reason, wt) > 0) {
+		sbx_error("the worktree at '%s' is locked%s%s%s: unlock it (git worktree unlock) "
+			  "or use --force", git_worktree_path(wt), reason.size ? " (" : "",
+			  reason.size ? reason.ptr : "", reason.size ? ")" : "");
+		goto out;
+	}
+	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_WORKING_TREE |
+		  (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
+	if (git_worktree_prune(wt, &o) < 0) {
+		sbx_git_fail("cannot remove the worktree at '%s'", git_worktree_path(wt));
+		goto out;
+	}
+	ret = 0;
+out:
+	git_buf_dispose(&reason);
+	git_worktree_free(wt);
+	git_repository_free(repo);
+	return ret;
+}
