@@ -56,7 +56,7 @@ static char *repo_name(const char *common_dir)
 	return base;
 }
 
-int sbx_project_detect(struct sbx_project *p, const char *dir)
+static int detect(struct sbx_project *p, const char *dir, int allow_bare)
 {
 	const struct sbx_gitmod *git;
 	struct sbx_git_repo repo;
@@ -77,22 +77,24 @@ int sbx_project_detect(struct sbx_project *p, const char *dir)
 	}
 	if (found < 0)
 		goto out;
-	if (repo.bare) {
+	if (repo.bare && !allow_bare) {
 		sbx_error("'%s' is a bare repository: run sbx in a worktree of it "
 			  "(sbx wt new BRANCH)", start);
 		goto out;
 	}
 	p->in_git = 1;
-	p->dir = resolved(repo.workdir);
+	p->is_bare = repo.bare;
+	p->dir = resolved(repo.bare ? repo.gitdir : repo.workdir);
 	p->git_dir = resolved(repo.gitdir);
 	p->common_dir = resolved(repo.commondir);
 	if (!p->dir || !p->git_dir || !p->common_dir)
 		goto out;
 	p->is_worktree = repo.worktree;
 	/* A submodule's git directory lives in its superproject's .git/modules/. */
-	p->is_submodule = !p->is_worktree && strstr(p->git_dir, "/modules/") &&
-			  strcmp(strrchr(p->git_dir, '/'), "/.git");
-	if (p->is_worktree) {
+	p->is_submodule = strstr(p->common_dir, "/.git/modules/") != NULL;
+	if (p->is_bare) {
+		p->name = repo_name(p->common_dir);
+	} else if (p->is_worktree) {
 		const char *base = strrchr(p->common_dir, '/');
 
 		p->main_dir = base && !strcmp(base, "/.git") ? dirname_of(p->common_dir) : NULL;
@@ -109,6 +111,16 @@ out:
 	if (ret)
 		sbx_project_release(p);
 	return ret;
+}
+
+int sbx_project_detect(struct sbx_project *p, const char *dir)
+{
+	return detect(p, dir, 0);
+}
+
+int sbx_project_detect_repo(struct sbx_project *p, const char *dir)
+{
+	return detect(p, dir, 1);
 }
 
 void sbx_project_release(struct sbx_project *p)

@@ -16,11 +16,21 @@ struct sbx_project {
 	char *name;		/* the main repository's base name (templates are named from it) */
 	unsigned in_git : 1;
 	unsigned is_worktree : 1;	/* a linked worktree (git worktree add) */
-	unsigned is_submodule : 1;
+	unsigned is_submodule : 1;	/* git_dir is in a superproject's .git/modules/ */
+	unsigned is_bare : 1;		/* only from sbx_project_detect_repo */
 };
 
-/* Detects the project of dir (the current directory when NULL). */
+/*
+ * Detects the project of dir (the current directory when NULL). A bare
+ * repository is refused, with a message that points to a worktree of it.
+ */
 int sbx_project_detect(struct sbx_project *p, const char *dir);
+/*
+ * The same, for commands that work on the repository rather than in a
+ * checkout (sbx wt): a bare repository is accepted, with is_bare set, dir,
+ * git_dir and common_dir the repository, and main_dir NULL.
+ */
+int sbx_project_detect_repo(struct sbx_project *p, const char *dir);
 void sbx_project_release(struct sbx_project *p);
 
 #endif

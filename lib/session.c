@@ -227,7 +227,13 @@ static int resolve_secrets(struct sbx_session *s)
 		const char *var = sbx_json_get_string(e, "env");
 		const char *file = sbx_json_get_string(e, "file");
 		char *value = NULL;
+		size_t len = strlen(e->string);
 
+		/* Which would win is a guess either way: say so instead. */
+		for (size_t i = 0; i < s->env.nr; i++)
+			if (!strncmp(s->env.v[i], e->string, len) && s->env.v[i][len] == '=')
+				return sbx_error("'%s' is both a secret and a variable (env, envPass "
+						 "or --env): keep one of them", e->string);
 		if (cmd) {
 			value = secret_from_command(e->string, cmd);
 		} else if (var) {
@@ -277,14 +283,36 @@ static int resolve_env(struct sbx_session *s)
 	return 0;
 }
 
+static int is_under(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return !strncmp(path, dir, len) && (path[len] == '/' || !path[len] || !strcmp(dir, "/"));
+}
+
+static void add_git_dir(struct sbx_session *s, const char *dir)
+{
+	if (!dir)
+		return;
+	for (size_t i = 0; i < s->nr_mounts; i++)
+		if (is_under(dir, s->mounts[i].host))
+			return;
+	add_mount(s, dir, dir, 1);
+}
+
 static int resolve_mounts(struct sbx_session *s)
 {
 	const cJSON *mounts = sbx_config_get(s->cfg, "mounts");
 
 	add_mount(s, s->project.dir, s->project.dir, 1);
-	/* A linked worktree commits into the main repository's git directory. */
-	if (s->project.is_worktree && s->project.common_dir)
-		add_mount(s, s->project.common_dir, s->project.common_dir, 1);
+	/*
+	 * Git directories outside the project, read-write so that commit, branch
+	 * and fetch work: a linked worktree's is in the main repository's .git,
+	 * a submodule's in its superproject's .git/modules/. Nothing else of
+	 * the main checkout or the superproject.
+	 */
+	add_git_dir(s, s->project.common_dir);
+	add_git_dir(s, s->project.git_dir);
 	if (s->agent.config_dir && !strcmp(s->agent.name, "claude")) {
 		char *home = sbx_home_dir(), *enc = sbx_claude_project_dirname(s->project.dir);
 		char *host, *guest;
