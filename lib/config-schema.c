@@ -267,8 +267,9 @@ static const struct sbx_config_key notify_fields[] = {
 
 static const struct sbx_config_key worktree_fields[] = {
 	{ .name = "path", .type = SBX_CT_STRING, .check = check_worktree_path,
-	  .expect = "a path with {branch} and optionally {repo}, such as \"../{repo}-{branch}\"",
-	  .def = "\"../{repo}-{branch}\"", .env = "SBX_WORKTREE_PATH" },
+	  .expect = "a path with {branch} and optionally {repo}, such as "
+		    "\"../{repo}.worktrees/{branch}\"",
+	  .def = "\"../{repo}.worktrees/{branch}\"", .env = "SBX_WORKTREE_PATH" },
 	{ .name = NULL },
 };
 

@@ -39,7 +39,7 @@
  *   network      { mode: "host" | "none", egress: "open" | "allowlist", allow: [host] }
  *   ssh          { forwardAgent: bool }
  *   notify       { enabled: bool, events: [event name], sound: string }
- *   worktree     { path: string with {repo} and {branch} }
+ *   worktree     { path: string with {repo} and {branch}; relative to the main checkout }
  *   template     { name: string }        (one template shared across projects)
  *   warmPool     integer 0..8
  *   personal     { AGENT: [ relative path in the agent's config dir ] }
