@@ -217,6 +217,22 @@ static char *secret_from_command(const char *name, const char *command)
 	return sbx_buf_detach(&out);
 }
 
+/* A secret and a variable of one name: which should win is a guess either way, so say so. */
+static int secrets_conflict(const struct sbx_session *s)
+{
+	const cJSON *secrets = sbx_config_get(s->cfg, "secrets");
+
+	for (const cJSON *e = secrets ? secrets->child : NULL; e; e = e->next) {
+		size_t len = strlen(e->string);
+
+		for (size_t i = 0; i < s->env.nr; i++)
+			if (!strncmp(s->env.v[i], e->string, len) && s->env.v[i][len] == '=')
+				return sbx_error("'%s' is both a secret and a variable (env, envPass "
+						 "or --env): keep one of them", e->string);
+	}
+	return 0;
+}
+
 static int resolve_secrets(struct sbx_session *s)
 {
 	const cJSON *secrets = sbx_config_get(s->cfg, "secrets");
@@ -227,13 +243,7 @@ static int resolve_secrets(struct sbx_session *s)
 		const char *var = sbx_json_get_string(e, "env");
 		const char *file = sbx_json_get_string(e, "file");
 		char *value = NULL;
-		size_t len = strlen(e->string);
 
-		/* Which would win is a guess either way: say so instead. */
-		for (size_t i = 0; i < s->env.nr; i++)
-			if (!strncmp(s->env.v[i], e->string, len) && s->env.v[i][len] == '=')
-				return sbx_error("'%s' is both a secret and a variable (env, envPass "
-						 "or --env): keep one of them", e->string);
 		if (cmd) {
 			value = secret_from_command(e->string, cmd);
 		} else if (var) {
@@ -390,7 +400,9 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 			  !strcmp(sbx_config_string(s->cfg, "network.mode"), "none");
 	if (resolve_mounts(s))
 		return -1;
-	if (resolve_env(s) || resolve_secrets(s))
+	if (resolve_env(s) || secrets_conflict(s))
+		return -2;
+	if (resolve_secrets(s))
 		return -1;
 	resolve_scripts(s);
 	if (!strcmp(o->command, "shell") && o->nr_args) {

@@ -94,6 +94,14 @@ test_expect_success 'a secret is readable inside, never on a command line or dis
 		"$XDG_CONFIG_HOME" 2>/dev/null
 '
 
+test_expect_success 'a secret and a variable of one name are refused, naming it' '
+	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
+	cp "$TRASH/secret-config.json" "$XDG_CONFIG_HOME/sbx/config.json" &&
+	test_expect_code 2 "$SBX" shell --env API_TOKEN=other -- true 2>err &&
+	rm "$XDG_CONFIG_HOME/sbx/config.json" &&
+	test_grep "API_TOKEN. is both a secret and a variable" err
+'
+
 test_expect_success 'exit codes pass through' '
 	test_expect_code 42 sbx_sh "exit 42" &&
 	test_expect_code 0 sbx_sh "true"
