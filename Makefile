@@ -135,6 +135,10 @@ install: $(SBX) $(GITMOD)
 	if [ -f completions/_sbx ]; then install -m 644 completions/_sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx; fi
 	for f in $(wildcard hooks/*.json); do install -m 644 $$f $(DESTDIR)$(DATADIR)/hooks/; done
 	for f in $(wildcard share/*.sh); do install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
+	@# The source, which sbx setup builds sbx from inside a Lima guest.
+	rm -rf $(DESTDIR)$(DATADIR)/src && mkdir -p $(DESTDIR)$(DATADIR)/src
+	tar -cf - Makefile cmd lib include plugins hooks completions share | \
+		tar -xf - -C $(DESTDIR)$(DATADIR)/src
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sbx $(LINKS:%=$(DESTDIR)$(BINDIR)/%)

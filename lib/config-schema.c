@@ -41,12 +41,6 @@ static int check_home_path(const struct sbx_config_key *k, const char *s)
 	return s[0] == '/' || (s[0] == '~' && s[1] == '/') ? 0 : -1;
 }
 
-static int check_absolute(const struct sbx_config_key *k, const char *s)
-{
-	(void)k;
-	return s[0] == '/' ? 0 : -1;
-}
-
 /* A relative path that stays below its directory: no leading / or ~, no "..". */
 static int check_relative(const struct sbx_config_key *k, const char *s)
 {
@@ -192,8 +186,9 @@ static const struct sbx_config_key event = {
 static const struct sbx_config_key mount_fields[] = {
 	{ .name = "location", .type = SBX_CT_STRING, .flags = SBX_CK_REQUIRED,
 	  .check = check_home_path, .expect = HOME_PATH },
-	{ .name = "mountPoint", .type = SBX_CT_STRING, .check = check_absolute,
-	  .expect = "an absolute path" },
+	/* Here ~/ is the sandbox user's home, as in --mount HOST:~/dir. */
+	{ .name = "mountPoint", .type = SBX_CT_STRING, .check = check_home_path,
+	  .expect = "an absolute path, or one starting with ~/ for the sandbox home" },
 	{ .name = "writable", .type = SBX_CT_BOOL },
 	{ .name = NULL },
 };

@@ -5,6 +5,7 @@
 test_expect_success 'make install DESTDIR=... PREFIX=... installs every file' '
 	make -s -C "$SRC_DIR" BUILD="$SBX_BUILD" install DESTDIR="$TRASH/dest" PREFIX=/opt/sbx >log 2>&1 &&
 	for f in bin/sbx bin/sbx-run bin/sbx-hook bin/sbx-notify bin/sbx-wt lib/sbx/sbx-git.so \
+		 share/sbx/src/Makefile share/sbx/src/lib/session.c \
 		 share/bash-completion/completions/sbx share/sbx/install-deps.sh; do
 		test -e "$TRASH/dest/opt/sbx/$f" || { echo "missing $f"; return 1; }
 	done

@@ -94,8 +94,8 @@ static const struct {
 	  "{\"mounts\": [{\"location\": \"data\"}]}", "mounts[0].location" },
 	{ "mounts[].location", "{\"mounts\": [{\"location\": \"/srv\"}]}",
 	  "{\"mounts\": [{\"writable\": true}]}", "mounts[0]" },
-	{ "mounts[].mountPoint", "{\"mounts\": [{\"location\": \"/a\", \"mountPoint\": \"/b\"}]}",
-	  "{\"mounts\": [{\"location\": \"/a\", \"mountPoint\": \"~/b\"}]}",
+	{ "mounts[].mountPoint", "{\"mounts\": [{\"location\": \"/a\", \"mountPoint\": \"~/b\"}]}",
+	  "{\"mounts\": [{\"location\": \"/a\", \"mountPoint\": \"b\"}]}",
 	  "mounts[0].mountPoint" },
 	{ "mounts[].writable",
 	  "{\"mounts\": [{\"location\": \"/a\"}, {\"location\": \"/b\"}, "
