@@ -137,7 +137,7 @@ install: $(SBX) $(GITMOD)
 	for f in $(wildcard share/*.sh); do install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
 	@# The source, which sbx setup builds sbx from inside a Lima guest.
 	rm -rf $(DESTDIR)$(DATADIR)/src && mkdir -p $(DESTDIR)$(DATADIR)/src
-	tar -cf - Makefile cmd lib include plugins hooks completions share | \
+	tar -cf - Makefile $(wildcard cmd lib include plugins hooks completions share) | \
 		tar -xf - -C $(DESTDIR)$(DATADIR)/src
 
 uninstall:
