@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *resolved(const char *path)
 {
@@ -56,6 +57,46 @@ static char *repo_name(const char *common_dir)
 	return base;
 }
 
+static int exists_in(const char *dir, const char *name)
+{
+	struct stat st;
+	char *path = sbx_asprintf("%s/%s", dir, name);
+	int found = !lstat(path, &st);
+
+	free(path);
+	return found;
+}
+
+/*
+ * Could start be inside a repository at all? A .git entry in it or above,
+ * or a directory that is itself a git directory (HEAD, objects, refs).
+ * A few stats, so that a project outside git never loads libgit2; inside
+ * one, libgit2 decides everything.
+ */
+static int maybe_in_repo(const char *start)
+{
+	char *dir = sbx_strdup(start);
+	int found = 0;
+
+	for (;;) {
+		char *slash;
+
+		if (exists_in(dir, ".git") || (exists_in(dir, "HEAD") && exists_in(dir, "objects") &&
+					       exists_in(dir, "refs"))) {
+			found = 1;
+			break;
+		}
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir) {
+			found = strcmp(dir, "/") && exists_in("/", ".git");
+			break;
+		}
+		*slash = '\0';
+	}
+	free(dir);
+	return found;
+}
+
 static int detect(struct sbx_project *p, const char *dir, int allow_bare)
 {
 	const struct sbx_gitmod *git;
@@ -67,8 +108,12 @@ static int detect(struct sbx_project *p, const char *dir, int allow_bare)
 	start = resolved(dir ? dir : ".");
 	if (!start)
 		return -1;
-	git = sbx_gitmod();
-	found = git ? git->discover(start, &repo) : -1;
+	if (!maybe_in_repo(start)) {
+		found = 1;
+	} else {
+		git = sbx_gitmod();
+		found = git ? git->discover(start, &repo) : -1;
+	}
 	if (found == 1) {
 		p->dir = start;
 		p->main_dir = sbx_strdup(start);
