@@ -67,7 +67,8 @@ struct sbx_gitmod {
 	 * A missing branch is created at base (HEAD of dir when NULL) and
 	 * *created set; an existing one is checked out as it is (base must then
 	 * be NULL). A branch checked out in another worktree is refused, naming
-	 * where.
+	 * where. -2 when the arguments are at fault: an invalid branch name, a
+	 * base that names no commit, a base for an existing branch.
 	 */
 	int (*worktree_add)(const char *dir, const char *branch, const char *base,
 			    const char *path, int *created);

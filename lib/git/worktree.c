@@ -228,31 +228,39 @@ static char *checked_out_at(const char *dir, const char *branch, int *err)
 
 /* The branch to check out: the existing one, or a new one at base. */
 static int get_branch(git_repository *repo, const char *dir, const char *branch,
-		      const char *base, git_reference **ref, int *created)
+		      const char *base, const char *path, git_reference **ref, int *created)
 {
 	git_commit *commit = NULL;
+	struct stat st;
 	git_oid id;
 	char *where;
-	int err;
+	int err = 0, exists = git_branch_lookup(ref, repo, branch, GIT_BRANCH_LOCAL) == 0;
 
-	if (git_branch_lookup(ref, repo, branch, GIT_BRANCH_LOCAL) == 0) {
-		if (base)
-			return sbx_error("branch '%s' exists already: drop --base to check it out "
-					 "as it is, or choose another name", branch);
-		where = checked_out_at(dir, branch, &err);
-		if (where) {
-			sbx_error("branch '%s' is checked out at '%s' already: work there, or "
-				  "choose another branch", branch, where);
-			free(where);
-			return -1;
-		}
-		return err;
-	}
 	git_error_clear();
+	where = exists ? checked_out_at(dir, branch, &err) : NULL;
+	if (where) {
+		sbx_error("branch '%s' is checked out at '%s' already: work there, or choose "
+			  "another branch", branch, where);
+		free(where);
+		return -1;
+	}
+	if (exists && err)
+		return -1;
+	if (!lstat(path, &st))
+		return sbx_error("'%s' exists already: remove it, or choose another place with "
+				 "--path DIR", path);
+	if (exists) {
+		if (base) {
+			sbx_error("branch '%s' exists already: drop --base to check it out as "
+				  "it is, or choose another name", branch);
+			return -2;
+		}
+		return 0;
+	}
 	if (!base && git_repository_head_unborn(repo) == 1)
 		return sbx_error("HEAD has no commit yet: make a first commit or give --base REF");
 	if (sbx_git_commit_id(repo, base ? base : "HEAD", &id))
-		return -1;
+		return base ? -2 : -1;
 	if (git_commit_lookup(&commit, repo, &id) < 0)
 		return sbx_git_fail("cannot read commit '%s'", base ? base : "HEAD");
 	err = git_branch_create(ref, repo, branch, commit, 0);
@@ -285,22 +293,21 @@ int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
 	git_worktree_add_options opts;
 	char *name = NULL, *parent = NULL;
 	int valid = 0, ret = -1;
-	struct stat st;
 
 	*created = 0;
 	sbx_git_init();
 	git_worktree_add_options_init(&opts, GIT_WORKTREE_ADD_OPTIONS_VERSION);
 	if (git_branch_name_is_valid(&valid, branch) < 0 || !valid || branch[0] == '-') {
 		git_error_clear();
-		return sbx_error("'%s' is not a valid branch name", branch);
+		sbx_error("'%s' is not a valid branch name", branch);
+		return -2;
 	}
-	if (!lstat(path, &st))
-		return sbx_error("'%s' exists already: remove it, or choose another place with "
-				 "--path DIR", path);
 	if (sbx_git_open(&repo, dir))
 		return -1;
-	if (get_branch(repo, dir, branch, base, &ref, created))
+	ret = get_branch(repo, dir, branch, base, path, &ref, created);
+	if (ret)
 		goto out;
+	ret = -1;
 	name = admin_name(repo, branch);
 	parent = sbx_strndup(path, (size_t)(strrchr(path, '/') - path));
 	if (*parent && sbx_mkdir_p(parent, 0755))

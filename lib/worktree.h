@@ -1,0 +1,39 @@
+#ifndef SBX_WORKTREE_H
+#define SBX_WORKTREE_H
+
+#include <cjson/cJSON.h>
+
+#include "project.h"
+
+/*
+ * What `sbx wt` decides outside libgit2: where a branch's worktree goes and
+ * whether a sandbox is running in one.
+ */
+
+/*
+ * The directory for branch's worktree: pattern (worktree.path) with {repo}
+ * (the main repository's name) and {branch} replaced. "~/" is the home; a
+ * relative pattern is relative to the main checkout (to the repository itself
+ * when it is bare), so the default "../{repo}.worktrees/{branch}" is a sibling
+ * of the checkout. A branch's slashes stay: "feature/x" is directory x in
+ * directory feature. The result is absolute, without "." or ".." parts.
+ */
+char *sbx_worktree_path(const char *pattern, const struct sbx_project *repo, const char *branch);
+
+/* path made absolute against base (when relative) and without "", "." or ".." parts. */
+char *sbx_path_normalize(const char *base, const char *path);
+
+/*
+ * The live sandbox sessions (sbx run, sbx shell) whose project is dir:
+ * copies of their records (from sbx_owner_list) appended to out when it is
+ * not NULL. Returns how many.
+ */
+int sbx_worktree_sandboxes(const cJSON *records, const char *dir, cJSON *out);
+
+/*
+ * After a worktree for branch at path was removed: removes the directories
+ * that only the branch's slashes made ("feature/" of "feature/x") while empty.
+ */
+void sbx_worktree_prune_parents(const char *path, const char *branch);
+
+#endif
