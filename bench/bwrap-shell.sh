@@ -37,7 +37,11 @@ echo "sbx shell -- true on bwrap, $N runs each ($(bwrap --version))"
 base=$(mean_ms "$N" bare)
 sbx=$(mean_ms "$N" "$SBX" shell -- true)
 report "sbx shell -- true" "$base" "$sbx"
-echo "sbx peak RSS: $(peak_kib "$SBX" shell -- true) KiB (bwrap alone: $(peak_kib bwrap "${args[@]}" 3<"$WORK/capture/fd3" 4<"$WORK/capture/fd4") KiB)"
+# In a git repository sbx loads libgit2 (its module) to detect the project.
+mkdir -p "$WORK/repo" && git -C "$WORK/repo" init -q
+repo=$(cd "$WORK/repo" && mean_ms "$N" "$SBX" shell -- true)
+report "  the same in a git repository" "$base" "$repo"
+echo "sbx peak RSS: $(peak_kib "$SBX" shell -- true) KiB, in a git repository $(cd "$WORK/repo" && peak_kib "$SBX" shell -- true) KiB (bwrap alone: $(peak_kib bwrap "${args[@]}" 3<"$WORK/capture/fd3" 4<"$WORK/capture/fd4") KiB)"
 
 # sandbox-runtime, where it can be installed.
 srt_dir=${SRT_DIR:-$SRC_DIR/build/bench-srt}
