@@ -1,0 +1,311 @@
+/*
+ * The client side of the notification socket (notify.h): connecting with a
+ * deadline, writing with a deadline, and starting the server on demand.
+ */
+#include "notify.h"
+#include "config.h"
+#include "error.h"
+#include "paths.h"
+#include "session.h"
+#include "spawn.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long `sbx run` waits for a server it started to listen. */
+#define START_TIMEOUT_MS 5000
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int remaining(long long deadline)
+{
+	long long left = deadline - now_ms();
+
+	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+char *sbx_notify_socket_path(void)
+{
+	char *dir = sbx_runtime_dir(), *path;
+
+	if (!dir)
+		return NULL;
+	path = sbx_path_join(dir, "notify.sock");
+	free(dir);
+	return path;
+}
+
+char *sbx_notify_log_path(void)
+{
+	char *dir = sbx_state_dir(), *path;
+
+	if (!dir)
+		return NULL;
+	path = sbx_path_join(dir, "notify.log");
+	free(dir);
+	return path;
+}
+
+int sbx_notify_connect(const char *path, int timeout_ms)
+{
+	struct sockaddr_un sa;
+	int fd, err = 0;
+	socklen_t len = sizeof(err);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+#ifdef SO_NOSIGPIPE
+	setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &(int){ 1 }, sizeof(int));
+#endif
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+		goto fail;
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return fd;
+	/* A unix socket whose backlog is full says EAGAIN on Linux: the server is not keeping up. */
+	if (errno != EINPROGRESS)
+		goto fail;
+	{
+		struct pollfd p = { fd, POLLOUT, 0 };
+		int n;
+
+		do
+			n = poll(&p, 1, timeout_ms);
+		while (n < 0 && errno == EINTR);
+		if (n == 0)
+			errno = ETIMEDOUT;
+		if (n <= 0)
+			goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+		errno = err ? err : errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+int sbx_notify_write_all(int fd, const char *buf, size_t len, long long deadline_ms)
+{
+	while (len) {
+		ssize_t n;
+#ifdef MSG_NOSIGNAL
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+#else
+		n = send(fd, buf, len, 0);
+#endif
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd p = { fd, POLLOUT, 0 };
+			int r = poll(&p, 1, remaining(deadline_ms));
+
+			if (r == 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+			if (r < 0 && errno != EINTR)
+				return -1;
+			continue;
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static int server_alive(const char *path)
+{
+	int fd = sbx_notify_connect(path, 200);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* Opens (creating) the server's log for appending; the directory is made private. */
+static int open_log(void)
+{
+	char *dir = sbx_state_dir(), *path = NULL;
+	int fd = -1;
+
+	if (!dir || sbx_mkdir_private(dir, 0700))
+		goto out;
+	path = sbx_path_join(dir, "notify.log");
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		sbx_error_errno("cannot open '%s'", path);
+out:
+	free(dir);
+	free(path);
+	return fd;
+}
+
+/*
+ * Starts `sbx notify serve --ready-fd N` with its stdio on the log; it
+ * detaches itself (setsid) and writes "ready\n" on N once it listens, or
+ * exits, which closes N. Reading N is the whole wait: no sleeping, no retries.
+ */
+static int start_server(void)
+{
+	struct sbx_child c = SBX_CHILD_INIT;
+	char *exe = sbx_self_exe(), answer[16];
+	int p[2] = { -1, -1 }, log = -1, null = -1, ret = -1;
+	size_t got = 0;
+	int eof = 0;
+	long long deadline = now_ms() + START_TIMEOUT_MS;
+
+	if (!exe)
+		return -1;
+	log = open_log();
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (log < 0 || null < 0 || pipe(p)) {
+		if (log >= 0)
+			sbx_error_errno("cannot start the notification server");
+		goto out;
+	}
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	sbx_strvec_pushv(&c.args, (const char *[]){ exe, "notify", "serve", "--ready-fd", NULL });
+	sbx_strvec_pushf(&c.args, "%d", p[1]);
+	c.in = null;
+	c.out = log;
+	c.err = log;
+	c.pass_fds[c.nr_pass_fds++] = p[1];
+	if (sbx_child_start(&c))
+		goto out;
+	close(p[1]);
+	p[1] = -1;
+	while (got < sizeof(answer) - 1) {
+		struct pollfd pfd = { p[0], POLLIN, 0 };
+		ssize_t n;
+		int r = poll(&pfd, 1, remaining(deadline));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n = read(p[0], answer + got, sizeof(answer) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			eof = 1;
+			break;
+		}
+		got += (size_t)n;
+		if (memchr(answer, '\n', got))
+			break;
+	}
+	answer[got] = '\0';
+	if (!strcmp(answer, "ready\n")) {
+		ret = 0;
+	} else {
+		char *path = sbx_notify_log_path();
+
+		/* A server that gave up has exited (which closed the pipe): reap it. */
+		if (eof)
+			waitpid(c.pid, NULL, 0);
+		sbx_error("the notification server did not start (see '%s')", path ? path : "notify.log");
+		free(path);
+	}
+out:
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	if (log >= 0)
+		close(log);
+	if (null >= 0)
+		close(null);
+	sbx_child_release(&c);
+	free(exe);
+	return ret;
+}
+
+int sbx_notify_ensure_server(void)
+{
+	char *path = sbx_notify_socket_path(), *dir = NULL, *lock_path = NULL;
+	int lock = -1, ret = -1;
+
+	if (!path)
+		return -1;
+	if (server_alive(path)) {
+		free(path);
+		return 0;
+	}
+	dir = sbx_runtime_dir();
+	if (!dir || sbx_mkdir_private(dir, 0700))
+		goto out;
+	/* Two runs starting at once: the second waits for the first's server, then uses it. */
+	lock_path = sbx_path_join(dir, "notify-start.lock");
+	lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0) {
+		sbx_error_errno("cannot open '%s'", lock_path);
+		goto out;
+	}
+	while (flock(lock, LOCK_EX) && errno == EINTR)
+		;
+	ret = server_alive(path) ? 0 : start_server();
+out:
+	if (lock >= 0)
+		close(lock);
+	free(lock_path);
+	free(dir);
+	free(path);
+	return ret;
+}
+
+void sbx_notify_session_start(const struct sbx_session *s)
+{
+	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+		return;
+	if (sbx_notify_ensure_server()) {
+		sbx_warn("no notifications for this session: %s", sbx_last_error());
+		sbx_clear_error();
+	}
+}
+
+int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const char *socket)
+{
+	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+		return 0;
+	if (sbx_session_setenv(s, "SBX_PROJECT", s->project.dir) ||
+	    sbx_session_setenv(s, "SBX_SANDBOX", sandbox) ||
+	    sbx_session_setenv(s, "SBX_AGENT", s->agent.name) ||
+	    sbx_session_setenv(s, "SBX_NOTIFY_SOCKET", socket))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,193 @@
+#ifndef SBX_NOTIFY_H
+#define SBX_NOTIFY_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "strvec.h"
+
+struct sbx_config;
+struct sbx_session;
+
+/*
+ * Hooks and notifications. Inside a sandbox the agent's hook command,
+ * `sbx hook`, wraps the agent's event in an event line and writes it to a
+ * unix socket; on the host `sbx notify serve` reads event lines and shows
+ * desktop notifications.
+ *
+ * An event line is one compact JSON object and a newline:
+ *
+ *   {"v":1,"project":"/home/u/app","sandbox":"sbx-app-1a2b3c-k3x9q","agent":"claude",
+ *    "time":1718000000123,"event":{...the agent's JSON...}}
+ *
+ * "time" is the hook's clock in milliseconds since the epoch; "event" is the
+ * agent's JSON (a Claude Code hook event, a Codex notify payload) or, when
+ * the agent gave something that is not JSON, a string. project, sandbox and
+ * agent may be null. A line of at most SBX_NOTIFY_LINE_MAX bytes (newline
+ * included) is served; longer ones are skipped.
+ *
+ * A line {"stats":true} asks the server for its counters, answered with one
+ * line on the same connection (see notify-server.c).
+ */
+#define SBX_NOTIFY_VERSION 1
+#define SBX_NOTIFY_LINE_MAX (64 * 1024)
+
+/* Where the hook's line comes from. */
+struct sbx_notify_origin {
+	const char *project;	/* the project directory, or NULL */
+	const char *sandbox;	/* the sandbox's name, or NULL */
+	const char *agent;	/* "claude", "codex", ... or NULL */
+	long long time_ms;
+};
+
+/*
+ * Appends the event line for payload (the agent's bytes), newline included.
+ * A payload that is not JSON travels as a string; one that would make the
+ * line too long is cut down to the fields a notification uses, each string
+ * shortened. The result always fits SBX_NOTIFY_LINE_MAX.
+ */
+void sbx_notify_wrap(struct sbx_buf *out, const struct sbx_notify_origin *o,
+		     const char *payload, size_t len);
+
+/* A notification, as terminal-notifier takes it; NULL fields are left out. */
+struct sbx_notification {
+	const char *title;
+	const char *subtitle;
+	const char *message;
+	const char *sound;
+	const char *group;	/* a later notification of the group replaces the earlier */
+	const char *open;	/* a URL to open on click (where the notifier can) */
+};
+
+/* What the server makes of an event line; strings owned. */
+struct sbx_notify_event {
+	char *kind;		/* "Notification", "Stop", ... (Codex's turn end is "Stop") */
+	char *title;		/* "app: Claude is waiting" */
+	char *message;		/* the agent's message, cleaned and shortened */
+	char *group;		/* one per session: "sbx:" + sandbox (or project) */
+	char *sandbox;		/* or NULL */
+};
+
+/*
+ * Parses an event line (without its newline). Returns 0 with ev filled;
+ * 1 when the line is a request ({"stats":...}), *request then holding it for
+ * the caller to cJSON_Delete; -1 with a message when it is malformed.
+ */
+int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event *ev,
+			  cJSON **request);
+void sbx_notify_event_release(struct sbx_notify_event *ev);
+
+/*
+ * Text fit for a notification: valid UTF-8 (bad bytes become '?'), control
+ * characters and runs of white space become one space, trimmed, cut at a
+ * character boundary to at most max bytes with "..." appended when cut.
+ */
+void sbx_notify_clean_text(struct sbx_buf *out, const char *s, size_t max);
+
+/* ------------------------------------------------------------------ notifiers */
+
+enum sbx_notifier {
+	SBX_NOTIFIER_TERMINAL_NOTIFIER,	/* macOS, when installed */
+	SBX_NOTIFIER_OSASCRIPT,		/* macOS */
+	SBX_NOTIFIER_NOTIFY_SEND,	/* Linux (libnotify) */
+	SBX_NOTIFIER_TERMINAL,		/* a bell and OSC 9 on the terminal that runs sbx */
+};
+
+/*
+ * The notifier for this host: $SBX_NOTIFIER when set to one of the names
+ * below; on macOS terminal-notifier when found on PATH, else osascript;
+ * elsewhere notify-send when found, else the terminal.
+ */
+enum sbx_notifier sbx_notifier_detect(void);
+/* "terminal-notifier", "osascript", "notify-send", "terminal". */
+const char *sbx_notifier_name(enum sbx_notifier n);
+
+/*
+ * The notifier's argv for n (not for the terminal). replace_id is
+ * notify-send's id of the notification to replace (0: none); notify-send is
+ * always asked to print the id of the one it shows (-p).
+ */
+void sbx_notifier_argv(enum sbx_notifier which, const struct sbx_notification *n,
+		       unsigned replace_id, struct sbx_strvec *argv);
+/* The id notify-send -p printed, or 0. */
+unsigned sbx_notifier_parse_id(const char *out);
+
+/* A bell and an OSC 9 notification, as bytes for a terminal. */
+void sbx_notify_terminal_text(const struct sbx_notification *n, struct sbx_buf *out);
+/*
+ * Writes that to tty (a terminal device of ours; anything else is refused),
+ * without ever blocking.
+ */
+int sbx_notify_terminal_write(const char *tty, const struct sbx_notification *n);
+/* The terminal of the live `sbx run` that owns sandbox, from its owner record; or NULL. */
+char *sbx_notify_session_tty(const char *sandbox);
+
+/*
+ * Shows n now and waits for the notifier (`sbx notify send`). With a group,
+ * notify-send's id is kept under $(sbx_runtime_dir)/notify-ids/ so that a
+ * later send of the group replaces it. The terminal notifier writes to the
+ * terminal of stderr, stdout or stdin.
+ */
+int sbx_notify_send(const struct sbx_notification *n);
+
+/* ---------------------------------------------------------------- the socket */
+
+/* $(sbx_runtime_dir)/notify.sock, and the server's log $XDG_STATE_HOME/sbx/notify.log. */
+char *sbx_notify_socket_path(void);
+char *sbx_notify_log_path(void);
+
+/*
+ * A connected, non-blocking socket to path, within timeout_ms; -1 with errno
+ * set (and no message recorded: callers that care record their own).
+ */
+int sbx_notify_connect(const char *path, int timeout_ms);
+/* Writes all of buf to a non-blocking fd before the deadline (CLOCK_MONOTONIC ms). */
+int sbx_notify_write_all(int fd, const char *buf, size_t len, long long deadline_ms);
+
+/*
+ * Makes sure a server listens on the socket: one connect when it does;
+ * otherwise starts `sbx notify serve` detached and waits until it says it
+ * listens. Starters serialise on a lock, so two runs start one server.
+ */
+int sbx_notify_ensure_server(void);
+
+/*
+ * For `sbx run` and `sbx shell` when notify.enabled: starts the server
+ * (a failure is a warning: the session runs without notifications).
+ */
+void sbx_notify_session_start(const struct sbx_session *s);
+/*
+ * Adds SBX_PROJECT, SBX_SANDBOX, SBX_AGENT and SBX_NOTIFY_SOCKET (the
+ * socket's path inside the sandbox) to the session's environment, when
+ * notify.enabled. Backends call it once they know the sandbox's name.
+ */
+int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const char *socket);
+
+/* ----------------------------------------------------------------- the server */
+
+struct sbx_notify_serve_opts {
+	const char *socket;	/* default sbx_notify_socket_path() */
+	int ready_fd;		/* >= 0: detach, and write "ready\n" here once listening */
+};
+
+/* Runs the server until SIGTERM or SIGINT. Returns 0, or -1 with a message. */
+int sbx_notify_serve(const struct sbx_notify_serve_opts *o);
+
+/* ------------------------------------------------------------- agent wiring */
+
+/* The events to wire: notify.events, or none when notify.enabled is false. */
+void sbx_hook_events(const struct sbx_config *cfg, struct sbx_strvec *events);
+/*
+ * Claude Code's settings.json: {"hooks": {EVENT: [{"matcher": "", "hooks":
+ * [{"type": "command", "command": "sbx hook --agent claude", "timeout": 5}]}]}}.
+ */
+cJSON *sbx_claude_hook_settings(const struct sbx_strvec *events);
+/* Codex's config.toml: notify = ["sbx", "hook", "--agent", "codex"] when Stop is chosen; else "". */
+void sbx_codex_hook_toml(const struct sbx_strvec *events, struct sbx_buf *out);
+/* Writes both into a sandbox home on this host (home/.claude/, home/.codex/). */
+int sbx_write_agent_hooks(const char *home, const struct sbx_config *cfg);
+/* The same as a shell script that writes them into $HOME (Lima's user provisioning). */
+void sbx_agent_hooks_script(const struct sbx_config *cfg, struct sbx_buf *out);
+
+#endif
