@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "backend.h"
 #include "error.h"
+#include "notify.h"
 #include "session.h"
 #include "spawn.h"
 
@@ -34,6 +35,8 @@ int sbx_run_session(struct sbx_ctx *ctx, int argc, char **argv, const char *comm
 		sbx_session_release(&s);
 		return sbx_fail(ctx, ret == -2 ? 2 : 125);
 	}
+	/* One connect when the server runs; started (and waited for) when it does not. */
+	sbx_notify_session_start(&s);
 	ret = s.backend->run(&s);
 	sbx_session_release(&s);
 	if (ret < 0)

@@ -22,6 +22,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "names.h"
+#include "notify.h"
 #include "owner.h"
 #include "paths.h"
 #include "session.h"
@@ -44,7 +45,10 @@
 #define BACKEND "bwrap"
 #define TOOLS_MOUNT "/opt/sbx-tools"
 #define ENV_FILE "/run/sbx/env"
-#define SANDBOX_PATH TOOLS_MOUNT "/bin:/usr/local/bin:/usr/bin:/bin"
+/* The host's own sbx, for the agents' hook command (`sbx hook`), and its socket. */
+#define SBX_BIN_DIR "/opt/sbx/bin"
+#define NOTIFY_SOCKET "/run/sbx/notify.sock"
+#define SANDBOX_PATH SBX_BIN_DIR ":" TOOLS_MOUNT "/bin:/usr/local/bin:/usr/bin:/bin"
 
 /* The user inside: the caller's own uid, or 1000 when sbx runs as root. */
 struct sandbox_user {
@@ -135,8 +139,9 @@ static char *template_hash(const struct sbx_session *s)
 	struct sbx_buf in = SBX_BUF_INIT;
 	char *hash;
 
-	(void)s;
 	sbx_buf_addf(&in, "sbx %s\n", SBX_VERSION);
+	/* The hooks written into the home follow the chosen events. */
+	sbx_agent_hooks_script(s->cfg, &in);
 	hash = sbx_hash_hex(in.buf, in.len, 16);
 	sbx_buf_release(&in);
 	return hash;
@@ -239,6 +244,8 @@ static int build_template(struct sbx_session *s, const char *name, const char *h
 			goto out;
 		ret = -1;
 	}
+	if (sbx_write_agent_hooks(home, s->cfg))
+		goto out;
 	rec = sbx_json_new_object();
 	sbx_json_add_string(rec, "hash", hash);
 	sbx_json_add_string(rec, "project", s->project.main_dir ? s->project.main_dir : s->project.dir);
@@ -328,6 +335,27 @@ static char *guest_path(const char *guest, const struct sandbox_user *u)
 	return sbx_strdup(guest);
 }
 
+/*
+ * With notifications on: the host's sbx binary (it needs only libc and
+ * libcjson, from the /usr the sandbox has) and the server's socket, which
+ * may not exist when the server could not start (the hook then gives up).
+ */
+static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
+{
+	char *exe, *sock;
+
+	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+		return 0;
+	exe = sbx_self_exe();
+	sock = sbx_notify_socket_path();
+	if (exe && sock)
+		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx",
+			"--bind-try", sock, NOTIFY_SOCKET, NULL });
+	free(exe);
+	free(sock);
+	return exe && sock ? 0 : -1;
+}
+
 struct sandbox {
 	struct sbx_strvec args;
 	struct sbx_strvec env;
@@ -395,6 +423,8 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", home, u.home, NULL });
 	if (!access(tools, F_OK))
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind", tools, TOOLS_MOUNT, NULL });
+	if (bind_notify(s, &b->args))
+		goto out;
 	for (size_t i = 0; i < s->nr_mounts; i++) {
 		char *target = guest_path(s->mounts[i].guest, &u);
 
@@ -528,7 +558,8 @@ static int run(struct sbx_session *s)
 	if (sbx_owner_write(name, BACKEND, keep ? "persistent" : "session", s->project.dir, extra))
 		goto out;
 	recorded = 1;
-	if (prepare_home(tmpl_home, home))
+	if (sbx_notify_session_env(s, keep ? keep : name, NOTIFY_SOCKET) ||
+	    prepare_home(tmpl_home, home))
 		goto out;
 	if (!sbx_pending_signal())
 		code = run_bwrap(s, home);

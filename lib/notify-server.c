@@ -407,11 +407,13 @@ static void notifier_done(struct server *srv, struct group *g, int status)
 	    (id = sbx_notifier_parse_id(g->output.buf)))
 		g->id = id;
 	if (code) {
+		struct sbx_buf said = SBX_BUF_INIT;
+
 		srv->st.failed++;
-		while (g->output.len && g->output.buf[g->output.len - 1] == '\n')
-			sbx_buf_truncate(&g->output, g->output.len - 1);
+		sbx_notify_clean_text(&said, g->output.buf, 300);
 		log_line(srv, "%s failed (exit %d)%s%s", sbx_notifier_name(srv->notifier), code,
-			 g->output.len ? ": " : "", g->output.buf);
+			 said.len ? ": " : "", said.buf);
+		sbx_buf_release(&said);
 		to_terminal(srv, g, &g->running);
 	}
 	sbx_buf_reset(&g->output);

@@ -19,6 +19,11 @@ TRASH=$(cd "$TRASH" && pwd -P)
 trap 'test_cleanup' EXIT
 test_cleanup() {
 	[ -n "${test_cleanup_hook:-}" ] && eval "$test_cleanup_hook"
+	# The notification server `sbx run` started for this file's sessions.
+	notify_pid=$(cat "$XDG_RUNTIME_DIR/sbx/notify.pid" 2>/dev/null)
+	case "$(ps -p "${notify_pid:-0}" -o args= 2>/dev/null)" in
+	*"notify serve"*) kill "$notify_pid" ;;
+	esac
 	chmod -R u+rwx "$TRASH" 2>/dev/null
 	rm -rf "$TRASH"
 }

@@ -66,7 +66,8 @@ test_expect_success 'the environment holds only what was configured' '
 	test_grep -v planted-value out &&
 	test_grep "^CONFIGURED=yes$" out &&
 	sed "s/=.*//" out | sort >names &&
-	printf "%s\n" CONFIGURED HOME LANG LOGNAME PATH PWD SHELL SHLVL TERM USER >want &&
+	printf "%s\n" CONFIGURED HOME LANG LOGNAME PATH PWD SHELL SHLVL TERM USER \
+		SBX_AGENT SBX_NOTIFY_SOCKET SBX_PROJECT SBX_SANDBOX >want &&
 	grep -vxF -f want names >extra || true &&
 	test_line_count extra 0
 '
