@@ -184,7 +184,9 @@ static int notify_stats(int argc, char **argv, struct sbx_ctx *ctx)
 	sbx_json_add_number(req, "timeout", timeout);
 	sbx_json_print(&line, req, 0);
 	sbx_buf_addch(&line, '\n');
-	path = sbx_notify_socket_path();
+	/* Inside a sandbox the forwarded socket; on the host the server's own. */
+	path = getenv("SBX_NOTIFY_SOCKET") && *getenv("SBX_NOTIFY_SOCKET")
+		? sbx_strdup(getenv("SBX_NOTIFY_SOCKET")) : sbx_notify_socket_path();
 	if (!path)
 		goto fail;
 	fd = sbx_notify_connect(path, 1000);

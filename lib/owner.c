@@ -96,6 +96,15 @@ int sbx_owner_write(const char *name, const char *backend, const char *kind,
 	sbx_json_add_number(rec, "pid", (double)pid);
 	sbx_json_add_string(rec, "start", start);
 	sbx_json_add_number(rec, "created", (double)time(NULL));
+	/* Where the notification server rings when no desktop notifier works. */
+	for (int fd = 2; fd >= 0; fd -= 2) {
+		const char *tty = strcmp(kind, "template") && isatty(fd) ? ttyname(fd) : NULL;
+
+		if (tty) {
+			sbx_json_add_string(rec, "tty", tty);
+			break;
+		}
+	}
 	ret = sbx_json_write_file(path, rec, 0600, 0);
 out:
 	cJSON_Delete(rec);

@@ -12,7 +12,8 @@
  * and the next `sbx run` or `sbx prune` deletes its sandbox.
  *
  * A record: {"name", "backend", "kind": "session" | "persistent" | "template",
- *            "project", "pid", "start", "created"} (+ backend extras).
+ *            "project", "pid", "start", "created", "tty"} (+ backend extras); "tty"
+ * is the terminal on stderr or stdin, when there is one (notify.h's fallback).
  */
 int sbx_owner_write(const char *name, const char *backend, const char *kind,
 		    const char *project_dir, cJSON *extra);
