@@ -4,6 +4,7 @@
 #include "error.h"
 #include "json.h"
 #include "paths.h"
+#include "plugin.h"
 #include "quote.h"
 #include "spawn.h"
 #include "xalloc.h"
@@ -196,6 +197,22 @@ int sbx_session_setenv(struct sbx_session *s, const char *name, const char *valu
 	return set_env(&s->env, name, value);
 }
 
+const char *sbx_session_getenv(const struct sbx_session *s, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < s->env.nr; i++)
+		if (!strncmp(s->env.v[i], name, len) && s->env.v[i][len] == '=')
+			return s->env.v[i] + len + 1;
+	return NULL;
+}
+
+void sbx_session_add_mount(struct sbx_session *s, const char *host, const char *guest,
+			   int writable)
+{
+	add_mount(s, host, guest, writable);
+}
+
 /* Runs a secret's command on the host; its stdout, less one trailing newline, is the value. */
 static char *secret_from_command(const char *name, const char *command)
 {
@@ -376,6 +393,7 @@ static void resolve_scripts(struct sbx_session *s)
 int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 {
 	const char *agent;
+	int ret;
 
 	memset(s, 0, sizeof(*s));
 	sbx_strvec_init(&s->env);
@@ -405,6 +423,9 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 	if (resolve_secrets(s))
 		return -1;
 	resolve_scripts(s);
+	ret = sbx_plugins_session(s, o->command);
+	if (ret)
+		return ret;
 	if (!strcmp(o->command, "shell") && o->nr_args) {
 		for (int i = 0; i < o->nr_args; i++)
 			sbx_strvec_push(&s->command, o->args[i]);
@@ -431,6 +452,7 @@ void sbx_session_release(struct sbx_session *s)
 	sbx_strvec_clear(&s->scripts);
 	sbx_strvec_clear(&s->command);
 	sbx_agent_release(&s->agent);
+	sbx_plugin_session_free(s->plugins);
 	sbx_config_free(s->cfg);
 	sbx_project_release(&s->project);
 	memset(s, 0, sizeof(*s));

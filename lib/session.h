@@ -8,6 +8,7 @@
 
 struct sbx_config;
 struct sbx_backend;
+struct sbx_plugin_session;
 
 /* A mount: host path, where it appears inside ("~/" = the sandbox home), rw or not. */
 struct sbx_mount {
@@ -49,6 +50,7 @@ struct sbx_session {
 	struct sbx_strvec scripts;	/* runtime scripts, absolute paths */
 	struct sbx_strvec command;	/* what runs inside: argv */
 	const char *command_name;	/* "run", "shell", ... for messages */
+	struct sbx_plugin_session *plugins;	/* what plugins added beyond the above (plugin.h) */
 	unsigned persistent : 1;
 	unsigned forward_ssh_agent : 1;
 	unsigned network_none : 1;
@@ -67,6 +69,11 @@ void sbx_session_release(struct sbx_session *s);
 
 /* Sets NAME=value in s->env (replacing an earlier value); NAME must be a variable name. */
 int sbx_session_setenv(struct sbx_session *s, const char *name, const char *value);
+/* The value of NAME in the session's environment, or NULL; borrowed. */
+const char *sbx_session_getenv(const struct sbx_session *s, const char *name);
+/* A mount (a later one of the same target replaces it). */
+void sbx_session_add_mount(struct sbx_session *s, const char *host, const char *guest,
+			   int writable);
 
 /*
  * Parses a docker-style mount "HOST[:GUEST][:ro|:rw]" into a configuration
