@@ -73,8 +73,8 @@ int sbx_wt_ls(struct sbx_wt *wt, int argc, char **argv)
 	if (sbx_owner_list(&records))
 		sbx_clear_error();
 	for (size_t i = 0; i < nr; i++)
-		if (w[i].branch && (int)strlen(w[i].branch) > width)
-			width = (int)strlen(w[i].branch);
+		if ((int)strlen(w[i].branch ? w[i].branch : "(detached)") > width)
+			width = (int)strlen(w[i].branch ? w[i].branch : "(detached)");
 	if (!json)
 		printf("%-*s %-7s %-24s %-7s %s\n", width, "BRANCH", "STATE", "AHEAD/BEHIND",
 		       "SANDBOX", "PATH");

@@ -1,5 +1,6 @@
 /* Worktrees: list, add, remove (the libgit2 half of `sbx wt`). */
 #include "internal.h"
+#include "buf.h"
 #include "paths.h"
 #include "xalloc.h"
 
@@ -33,19 +34,31 @@ static void read_head(git_repository *repo, struct sbx_git_worktree *w)
 	git_error_clear();
 }
 
-/* The HEAD of a worktree whose directory is gone, from its record in the common directory. */
+/*
+ * The HEAD of a worktree whose directory is gone, from its record in the
+ * common directory (libgit2 would open the missing worktree to read it).
+ */
 static void read_record_head(git_repository *repo, struct sbx_git_worktree *w)
 {
-	git_reference *ref = NULL;
+	struct sbx_buf head = SBX_BUF_INIT;
+	char *path = sbx_asprintf("%sworktrees/%s/HEAD", git_repository_commondir(repo), w->name);
+	git_oid id;
 
-	if (git_repository_head_for_worktree(&ref, repo, w->name) == 0) {
-		if (git_reference_is_branch(ref))
-			w->branch = sbx_strdup(git_reference_shorthand(ref));
-		if (git_reference_target(ref))
-			w->head = oid_hex(git_reference_target(ref));
+	if (sbx_buf_read_file(&head, path) == 0) {
+		while (head.len && (head.buf[head.len - 1] == '\n' || head.buf[head.len - 1] == '\r'))
+			sbx_buf_truncate(&head, head.len - 1);
+		if (!strncmp(head.buf, "ref: refs/heads/", 16)) {
+			w->branch = sbx_strdup(head.buf + 16);
+			if (git_reference_name_to_id(&id, repo, head.buf + 5) == 0)
+				w->head = oid_hex(&id);
+		} else if (git_oid_fromstr(&id, head.buf) == 0) {
+			w->head = oid_hex(&id);
+		}
 	}
-	git_reference_free(ref);
+	sbx_clear_error();
 	git_error_clear();
+	sbx_buf_release(&head);
+	free(path);
 }
 
 static int stop_at_first(const char *path, unsigned int flags, void *payload)
