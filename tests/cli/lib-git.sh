@@ -40,7 +40,7 @@ mkdir -p "$TRASH/fake-bwrap"
 {
 	echo '#!/bin/sh'
 	echo 'if [ "$1" = --version ]; then echo "bubblewrap 0.8.0"; exit 0; fi'
-	echo "printf '%s\\n' \"\$@\" >'$BWRAP_ARGV'"
+	printf '%s\n' "printf '%s\\n' \"\$@\" >'$BWRAP_ARGV'"
 } >"$FAKE_BWRAP"
 chmod +x "$FAKE_BWRAP"
 

@@ -20,6 +20,7 @@ commit_file detached second &&
 git -C detached checkout -q HEAD~1 &&
 mkdir -p plain/dir || exit 1
 APP="$TRASH/app" WT="$TRASH/feature" UNI="$TRASH/dir with spaces/wörk tree"
+export APP WT UNI
 
 # mounted KIND HOST: the fake bwrap was asked for that mount at the same path.
 mounted() {

@@ -7,6 +7,7 @@ commit_file app second &&
 git -C app branch old HEAD~1 || exit 1
 APP="$TRASH/app"
 WTS="$TRASH/app.worktrees"
+export APP WTS
 
 test_expect_success 'new BRANCH: a branch at HEAD in a sibling directory, its path printed' '
 	(cd app && "$SBX" wt new one >../out 2>../err) &&

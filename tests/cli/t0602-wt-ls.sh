@@ -15,6 +15,7 @@ rm -rf gone &&
 git -C app worktree add -q -b locked ../locked &&
 git -C app worktree lock --reason "on a usb disk" ../locked || exit 1
 WTS="$TRASH/app.worktrees"
+export WTS
 
 # row BRANCH: that line of the table.
 row() {

@@ -18,8 +18,8 @@ new() {
 # gone BRANCH: neither its worktree directory nor git's record of it is left.
 gone() {
 	! test -e "$WTS/$1" &&
-	git -C "$APP" worktree list --porcelain >list &&
-	! grep -x "worktree $WTS/$1" list
+	git -C "$APP" worktree list --porcelain >wtlist &&
+	! grep -x "worktree $WTS/$1" wtlist
 }
 
 test_expect_success 'rm BRANCH removes its worktree and keeps the branch' '
