@@ -60,13 +60,17 @@ UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
 GIT_SRC     := $(sort $(wildcard lib/git/*.c))
 GIT_OBJ     := $(GIT_SRC:%.c=$(BUILD)/%.o)
 GITMOD      := $(BUILD)/sbx-git.so
+# Plugins see include/sbx/plugin.h and nothing else of sbx.
+PLUGIN_SRC  := $(sort $(wildcard plugins/*.c))
+PLUGINS     := $(PLUGIN_SRC:plugins/%.c=$(BUILD)/plugins/%.so)
+PLUGIN_CFLAGS = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -fPIC -fvisibility=hidden $(CFLAGS)
 LIBSBX      := $(BUILD)/libsbx.a
 # The commands without main(), so unit tests can call the dispatcher and option parser.
 LIBCMD      := $(BUILD)/libsbxcmd.a
 SBX         := $(BUILD)/sbx
 
 .PHONY: all check unit-check cli-check asan fuzz bench install uninstall clean
-all: $(SBX) $(GITMOD) $(UNIT_BIN)
+all: $(SBX) $(GITMOD) $(PLUGINS) $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,6 +88,10 @@ $(SBX): $(CMD_OBJ) $(LIBSBX)
 $(GIT_OBJ): ALL_CFLAGS += -fPIC -fvisibility=hidden $(GIT_CFLAGS)
 $(GITMOD): $(GIT_OBJ)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) $(MODULE_LDFLAGS) -o $@ $(GIT_OBJ) $(GIT_LIBS)
+
+$(BUILD)/plugins/%.so: plugins/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(PLUGIN_CFLAGS) -MMD -MP $(ALL_LDFLAGS) $(MODULE_LDFLAGS) -o $@ $<
 
 # Unit tests link the git module's objects in, rather than loading it.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCMD) $(LIBSBX) $(GIT_OBJ) tests/unit/tap.h
@@ -125,11 +133,12 @@ fuzz:
 BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 
-install: $(SBX) $(GITMOD)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/hooks \
+install: $(SBX) $(GITMOD) $(PLUGINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(DATADIR)/hooks \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 755 $(SBX) $(DESTDIR)$(BINDIR)/sbx
 	install -m 755 $(GITMOD) $(DESTDIR)$(LIBDIR)/sbx-git.so
+	for p in $(PLUGINS); do install -m 755 $$p $(DESTDIR)$(LIBDIR)/plugins/; done
 	for l in $(LINKS); do ln -sf sbx $(DESTDIR)$(BINDIR)/$$l; done
 	install -m 644 completions/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
 	if [ -f completions/_sbx ]; then install -m 644 completions/_sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx; fi
@@ -148,4 +157,4 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(GIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(GIT_OBJ:.o=.d) $(PLUGINS:.so=.d)

@@ -2,6 +2,7 @@
 #include "backend.h"
 #include "config.h"
 #include "error.h"
+#include "plugin.h"
 #include "project.h"
 
 #include <stdio.h>
@@ -22,6 +23,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 {
 	struct sbx_project project;
 	struct sbx_config *cfg = NULL;
+	int have_project = 0;
 
 	if (argc > 1)
 		return sbx_usage_error(ctx, "unexpected argument '%s'", argv[1]);
@@ -29,6 +31,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	if (sbx_project_detect(&project, NULL)) {
 		report(SBX_CHECK_FAIL, "project", sbx_last_error(), NULL);
 	} else {
+		have_project = 1;
 		report(SBX_CHECK_OK, "project", project.dir, NULL);
 		cfg = sbx_config_load(&project);
 		if (cfg)
@@ -36,10 +39,12 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 		else
 			report(SBX_CHECK_FAIL, "config", sbx_last_error(),
 			       "correct the file and key it names ('sbx config validate')");
-		sbx_project_release(&project);
 	}
 	for (size_t i = 0; sbx_backends[i]; i++)
 		sbx_backends[i]->doctor(cfg, report);
+	sbx_plugins_doctor(cfg, have_project ? &project : NULL, report);
+	if (have_project)
+		sbx_project_release(&project);
 	sbx_config_free(cfg);
 	return failures ? 1 : 0;
 }

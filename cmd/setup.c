@@ -1,7 +1,13 @@
 #include "cmd.h"
 #include "backend.h"
+#include "config.h"
+#include "plugin.h"
 #include "session.h"
 #include "spawn.h"
+
+#include <sbx/plugin.h>
+
+#include <stdio.h>
 
 static const struct sbx_option options[] = {
 	{ "backend", 0, SBX_OPT_STRING, "B", "lima or bwrap" },
@@ -11,10 +17,60 @@ static const struct sbx_option options[] = {
 	{ "gpg", 0, SBX_OPT_FLAG, NULL, "add the gpg plugin" },
 	{ "python", 0, SBX_OPT_FLAG, NULL, "add the python plugin" },
 	{ "all", 0, SBX_OPT_FLAG, NULL, "add every plugin" },
+	{ "no-plugins", 0, SBX_OPT_FLAG, NULL, "forget the plugins an earlier setup chose" },
 	{ "force", 0, SBX_OPT_FLAG, NULL, "rebuild even when the inputs are unchanged" },
 	{ "verbose", 'v', SBX_OPT_FLAG, NULL, "stream the backend's log" },
 	{ NULL, 0, 0, NULL, NULL },
 };
+
+/*
+ * The plugin flags replace what an earlier setup chose for the template
+ * (plugin.h: kept as a configuration file that later commands read). Each
+ * is loaded and checked against the backend first, so that a bad choice is
+ * refused before it is kept; --all takes the plugins the backend can have.
+ */
+static int choose_plugins(struct sbx_ctx *ctx, struct sbx_strvec *wanted)
+{
+	const char *flag = sbx_opt_value(ctx, "backend");
+	const struct sbx_backend *b = flag ? sbx_backend_find(flag) : NULL;
+	struct sbx_strvec keep = SBX_STRVEC_INIT;
+	struct sbx_project project;
+	struct sbx_config *cfg;
+	int ret = -2;
+
+	if (sbx_project_detect(&project, NULL))
+		return -2;
+	cfg = sbx_config_load(&project);
+	if (flag && !b)
+		sbx_error("unknown backend '%s': use lima or bwrap", flag);
+	else if (cfg && !b && sbx_backend_choose(cfg, &b))
+		ret = -1;
+	for (size_t i = 0; cfg && b && i < wanted->nr; i++) {
+		struct sbx_plugin_loaded *p;
+
+		ret = sbx_plugin_load(wanted->v[i], &project, &p);
+		if (ret)
+			goto out;
+		if (p->def->backends & sbx_plugin_backend_bit(b->name))
+			sbx_strvec_push(&keep, wanted->v[i]);
+		else if (sbx_opt_count(ctx, "all"))
+			fprintf(stderr, "sbx setup: not %s: %s\n", wanted->v[i],
+				p->def->refusal ? p->def->refusal : "it does not work with this backend");
+		else
+			ret = sbx_error("plugin %s does not work with the %s backend%s%s",
+					wanted->v[i], b->name, p->def->refusal ? ": " : "",
+					p->def->refusal ? p->def->refusal : "");
+		if (ret)
+			goto out;
+	}
+	if (cfg && b)
+		ret = sbx_plugins_setup_save(&project, cfg, keep.nr ? &keep : NULL) ? -1 : 0;
+out:
+	sbx_strvec_clear(&keep);
+	sbx_config_free(cfg);
+	sbx_project_release(&project);
+	return ret;
+}
 
 static int cmd_setup(int argc, char **argv, struct sbx_ctx *ctx)
 {
@@ -29,13 +85,19 @@ static int cmd_setup(int argc, char **argv, struct sbx_ctx *ctx)
 	for (size_t i = 0; plugins[i]; i++)
 		if (sbx_opt_count(ctx, "all") || sbx_opt_count(ctx, plugins[i]))
 			sbx_strvec_push(&wanted, plugins[i]);
+	if (wanted.nr && sbx_opt_count(ctx, "no-plugins")) {
+		sbx_strvec_clear(&wanted);
+		return sbx_usage_error(ctx, "--no-plugins and a plugin flag contradict each other");
+	}
+	ret = wanted.nr || sbx_opt_count(ctx, "no-plugins") ? choose_plugins(ctx, &wanted) : 0;
+	sbx_strvec_clear(&wanted);
+	if (ret)
+		return sbx_fail(ctx, ret == -2 ? 2 : 125);
 	o.command = "setup";
 	o.backend = sbx_opt_value(ctx, "backend");
 	o.verbose = sbx_opt_count(ctx, "verbose");
-	o.plugins = &wanted;
 	sbx_catch_signals();
 	ret = sbx_session_prepare(&s, &o);
-	sbx_strvec_clear(&wanted);
 	if (ret) {
 		sbx_session_release(&s);
 		return sbx_fail(ctx, ret == -2 ? 2 : 125);
@@ -53,7 +115,14 @@ static int cmd_setup(int argc, char **argv, struct sbx_ctx *ctx)
 const struct sbx_cmd sbx_cmd_setup = {
 	.name = "setup",
 	.summary = "build the template the project's sandboxes are cloned from",
-	.usage = "sbx setup [--backend B] [--node] [--docker] [--chromium] [--gpg] [--python] [--all] [--force] [--verbose]",
+	.usage = "sbx setup [--backend B] [--node] [--docker] [--chromium] [--gpg] [--python] [--all] [--no-plugins] [--force] [--verbose]",
+	.description = "Builds the project's template, or keeps it when its inputs are unchanged. "
+		       "The plugin flags choose the template's plugins: the choice is kept for "
+		       "the project (in $XDG_STATE_HOME/sbx/setup/TEMPLATE.json, read as "
+		       "configuration after the project's .sbx.json), so every later run uses "
+		       "the same template, until a setup with other plugin flags or with "
+		       "--no-plugins. Plugins named in \"plugins\" of a configuration file are "
+		       "added to them.",
 	.options = options,
 	.exec = cmd_setup,
 };

@@ -7,6 +7,7 @@
 #include "config-schema.h"
 #include "json.h"
 #include "paths.h"
+#include "plugin.h"
 #include "strvec.h"
 #include "xalloc.h"
 
@@ -445,6 +446,14 @@ struct sbx_config *sbx_config_load(const struct sbx_project *project)
 	if (project && project->is_worktree && project->dir) {
 		file = sbx_path_join(project->dir, ".sbx.json");
 		if (sbx_config_merge_file(cfg, SBX_LAYER_WORKTREE, file, 1))
+			goto fail;
+		free(file);
+		file = NULL;
+	}
+	/* The plugins `sbx setup --node ...` chose for the project's template. */
+	if (project && project->dir && project->name) {
+		file = sbx_plugins_setup_file(project, cfg);
+		if (!file || sbx_config_merge_file(cfg, SBX_LAYER_WORKTREE, file, 1))
 			goto fail;
 		free(file);
 		file = NULL;

@@ -33,7 +33,7 @@ static int supports(const struct sbx_plugin_loaded *p, const char *backend)
 }
 
 /* The plugin's template scripts for backend, computed once (they hash the template). */
-static int provision(struct sbx_plugin_loaded *p, const char *backend, const char *project_dir)
+int sbx_plugin_provision(struct sbx_plugin_loaded *p, const char *backend, const char *project_dir)
 {
 	unsigned bit = sbx_plugin_backend_bit(backend);
 	struct sbx_strvec *scripts = p->scripts[backend_index(bit)];
@@ -68,7 +68,7 @@ static int ready(const char *name, const struct sbx_project *project, const char
 	if (!backend)
 		return 0;
 	if (supports(*out, backend) ||
-	    provision(*out, backend, project ? project->dir : NULL))
+	    sbx_plugin_provision(*out, backend, project ? project->dir : NULL))
 		return -1;
 	return 0;
 }

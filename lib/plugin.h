@@ -12,6 +12,7 @@
  *   plugin-session.c  a session's additions
  *   plugin-lima.c     what the Lima backend makes of them (lima.yaml)
  *   plugin-doctor.c   their lines in `sbx doctor`
+ *   plugin-list.c     every plugin of the path, for `sbx plugins ls`
  *   plugin-setup.c    the plugins `sbx setup --node ...` chose, remembered
  */
 
@@ -84,6 +85,24 @@ void sbx_plugin_backends_text(unsigned mask, struct sbx_buf *out);
  */
 int sbx_plugins_load(const struct sbx_config *cfg, const struct sbx_project *project,
 		     const char *backend);
+
+/*
+ * Runs the plugin's provision step for backend once, keeping its scripts in
+ * p->scripts (the plugin must support backend).
+ */
+int sbx_plugin_provision(struct sbx_plugin_loaded *p, const char *backend,
+			 const char *project_dir);
+
+/*
+ * `sbx plugins ls`: appends one object per plugin file found along the path
+ * (name, path, abi, summary, backends, enabled, status "ok", and its template
+ * scripts per backend), per broken file or unsafe directory (status "error"
+ * with the message), per file hidden by an earlier one of its name (status
+ * "shadowed"), and per enabled plugin found nowhere (status "missing").
+ * Returns the number of errors among them, or -1.
+ */
+int sbx_plugins_list(const struct sbx_config *cfg, const struct sbx_project *project,
+		     cJSON *out);
 
 /* ---------------------------------------------------------------- template */
 
