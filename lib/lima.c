@@ -32,6 +32,7 @@
 #include "names.h"
 #include "owner.h"
 #include "paths.h"
+#include "plugin.h"
 #include "quote.h"
 #include "session.h"
 #include "spawn.h"
@@ -986,6 +987,13 @@ static int spec_init(struct template_spec *t, const struct sbx_project *project,
 		return -1;
 	t->name = sbx_template_name(project, sbx_config_string(cfg, "template.name"));
 	yaml = template_yaml(cfg, src);
+	/* The plugins' provisioning is in the yaml, and so in the hash. */
+	if (sbx_plugins_lima_template(cfg, yaml)) {
+		cJSON_Delete(yaml);
+		free(src);
+		spec_release(t);
+		return -1;
+	}
 	sbx_json_print(&b, yaml, 1);
 	t->yaml = sbx_strdup(b.buf);
 	sbx_buf_adds(&b, SBX_VERSION);
@@ -1288,6 +1296,7 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	call_init(&c, name, "clone", tmpl, name, "--set", mounts, NULL);
 	if (s->forward_ssh_agent)
 		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
+	sbx_plugins_lima_clone(s, &c.args);
 	c.progress = p;
 	ret = call_must(&c, "cannot clone the template '%s' into '%s'", tmpl, name);
 	if (ret && call_said(&c, "already exists"))
