@@ -1,13 +1,16 @@
 #include "cmd.h"
 #include "backend.h"
 #include "config.h"
+#include "error.h"
 #include "plugin.h"
 #include "session.h"
 #include "spawn.h"
+#include "xalloc.h"
 
 #include <sbx/plugin.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static const struct sbx_option options[] = {
 	{ "backend", 0, SBX_OPT_STRING, "B", "lima or bwrap" },
@@ -28,8 +31,11 @@ static const struct sbx_option options[] = {
  * (plugin.h: kept as a configuration file that later commands read). Each
  * is loaded and checked against the backend first, so that a bad choice is
  * refused before it is kept; --all takes the plugins the backend can have.
+ * *path gets the file that keeps the choice, *old its earlier text (NULL:
+ * none), which is put back when the setup fails.
  */
-static int choose_plugins(struct sbx_ctx *ctx, struct sbx_strvec *wanted)
+static int choose_plugins(struct sbx_ctx *ctx, struct sbx_strvec *wanted, char **path,
+			  char **old)
 {
 	const char *flag = sbx_opt_value(ctx, "backend");
 	const struct sbx_backend *b = flag ? sbx_backend_find(flag) : NULL;
@@ -63,8 +69,12 @@ static int choose_plugins(struct sbx_ctx *ctx, struct sbx_strvec *wanted)
 		if (ret)
 			goto out;
 	}
-	if (cfg && b)
-		ret = sbx_plugins_setup_save(&project, cfg, keep.nr ? &keep : NULL) ? -1 : 0;
+	if (cfg && b) {
+		*path = sbx_plugins_setup_file(&project, cfg);
+		*old = *path ? sbx_plugins_setup_read(*path) : NULL;
+		ret = *path && !sbx_plugins_setup_save(&project, cfg, keep.nr ? &keep : NULL) ?
+			0 : -1;
+	}
 out:
 	sbx_strvec_clear(&keep);
 	sbx_config_free(cfg);
@@ -78,6 +88,7 @@ static int cmd_setup(int argc, char **argv, struct sbx_ctx *ctx)
 	struct sbx_strvec wanted = SBX_STRVEC_INIT;
 	struct sbx_session_opts o = { 0 };
 	struct sbx_session s;
+	char *path = NULL, *old = NULL;
 	int ret;
 
 	if (argc > 1)
@@ -89,24 +100,37 @@ static int cmd_setup(int argc, char **argv, struct sbx_ctx *ctx)
 		sbx_strvec_clear(&wanted);
 		return sbx_usage_error(ctx, "--no-plugins and a plugin flag contradict each other");
 	}
-	ret = wanted.nr || sbx_opt_count(ctx, "no-plugins") ? choose_plugins(ctx, &wanted) : 0;
+	ret = wanted.nr || sbx_opt_count(ctx, "no-plugins") ?
+		choose_plugins(ctx, &wanted, &path, &old) : 0;
 	sbx_strvec_clear(&wanted);
-	if (ret)
+	if (ret) {
+		free(path);
+		free(old);
 		return sbx_fail(ctx, ret == -2 ? 2 : 125);
+	}
 	o.command = "setup";
 	o.backend = sbx_opt_value(ctx, "backend");
 	o.verbose = sbx_opt_count(ctx, "verbose");
 	sbx_catch_signals();
 	ret = sbx_session_prepare(&s, &o);
-	if (ret) {
-		sbx_session_release(&s);
-		return sbx_fail(ctx, ret == -2 ? 2 : 125);
+	if (!ret) {
+		s.force = sbx_opt_count(ctx, "force") > 0;
+		ret = s.backend->setup(&s) ? -1 : 0;
 	}
-	s.force = sbx_opt_count(ctx, "force") > 0;
-	ret = s.backend->setup(&s);
+	/* A template that could not be built leaves the earlier choice of plugins. */
+	if (ret && path) {
+		char *why = sbx_strdup(sbx_last_error());
+
+		if (sbx_plugins_setup_restore(path, old))
+			sbx_warn("%s", sbx_last_error());
+		sbx_error("%s", why);
+		free(why);
+	}
+	free(path);
+	free(old);
 	sbx_session_release(&s);
-	if (ret < 0)
-		ret = sbx_fail(ctx, 125);
+	if (ret)
+		ret = sbx_fail(ctx, ret == -2 ? 2 : 125);
 	if (sbx_pending_signal())
 		sbx_reraise(sbx_pending_signal());
 	return ret;

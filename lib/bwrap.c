@@ -25,9 +25,12 @@
 #include "notify.h"
 #include "owner.h"
 #include "paths.h"
+#include "plugin.h"
 #include "session.h"
 #include "spawn.h"
 #include "xalloc.h"
+
+#include <sbx/plugin.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -142,6 +145,9 @@ static char *template_hash(const struct sbx_session *s)
 	sbx_buf_addf(&in, "sbx %s\n", SBX_VERSION);
 	/* The hooks written into the home follow the chosen events. */
 	sbx_agent_hooks_script(s->cfg, &in);
+	/* The plugins and their scripts; they were loaded and provisioned with the session. */
+	if (sbx_plugins_template_input(s->cfg, BACKEND, &in))
+		sbx_clear_error();
 	hash = sbx_hash_hex(in.buf, in.len, 16);
 	sbx_buf_release(&in);
 	return hash;
@@ -215,8 +221,37 @@ static int template_fresh(const char *name, const char *hash)
 	return fresh;
 }
 
+static int run_bwrap(struct sbx_session *s, const char *home);
+
+struct provision {
+	struct sbx_session *s;
+	const char *home;
+};
+
+/* A plugin's USER script, run over the template home as the sandbox user, nothing else mounted. */
+static int user_script(void *data, const char *plugin, const char *script)
+{
+	const struct provision *p = data;
+	struct sbx_session t = *p->s;
+	char root[] = "/";
+	int code;
+
+	t.nr_mounts = 0;
+	sbx_strvec_init(&t.env);
+	sbx_strvec_init(&t.scripts);
+	sbx_strvec_init(&t.command);
+	sbx_strvec_pushv(&t.command, (const char *[]){ "sh", "-c", script, plugin, NULL });
+	t.project.dir = root;
+	code = run_bwrap(&t, p->home);
+	sbx_strvec_clear(&t.command);
+	if (code > 0)
+		return sbx_error("plugin %s: its template script failed (exit %d)", plugin, code);
+	return code;
+}
+
 static int build_template(struct sbx_session *s, const char *name, const char *hash, int quiet)
 {
+	struct provision p;
 	char *dir = data_path(name, NULL), *home = NULL, *meta = NULL;
 	cJSON *rec = NULL;
 	int ret = -1;
@@ -227,7 +262,9 @@ static int build_template(struct sbx_session *s, const char *name, const char *h
 	meta = sbx_path_join(dir, "template.json");
 	if (!quiet)
 		fprintf(stderr, "sbx setup: building template '%s' in %s\n", name, dir);
-	if (sbx_remove_tree(home) || sbx_mkdir_private(home, 0700))
+	/* Until it is written again, a half-built home is not up to date with anything. */
+	if ((unlink(meta) && errno != ENOENT) || sbx_remove_tree(home) ||
+	    sbx_mkdir_private(home, 0700))
 		goto out;
 	/* One template serves every agent: each finds its configuration folder. */
 	for (size_t i = 0; sbx_builtin_agents[i]; i++) {
@@ -245,6 +282,10 @@ static int build_template(struct sbx_session *s, const char *name, const char *h
 		ret = -1;
 	}
 	if (sbx_write_agent_hooks(home, s->cfg))
+		goto out;
+	p.s = s;
+	p.home = home;
+	if (sbx_plugins_template_scripts(s->cfg, BACKEND, SBX_PLUGIN_SCRIPT_USER, user_script, &p))
 		goto out;
 	rec = sbx_json_new_object();
 	sbx_json_add_string(rec, "hash", hash);

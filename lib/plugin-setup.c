@@ -7,6 +7,7 @@
 #include "plugin.h"
 #include "config.h"
 #include "error.h"
+#include "fsutil.h"
 #include "json.h"
 #include "names.h"
 #include "paths.h"
@@ -57,4 +58,23 @@ int sbx_plugins_setup_save(const struct sbx_project *project, const struct sbx_c
 	cJSON_Delete(doc);
 	free(path);
 	return ret;
+}
+
+char *sbx_plugins_setup_read(const char *path)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	char *text = NULL;
+
+	if (!access(path, F_OK) && !sbx_buf_read_file(&b, path))
+		text = sbx_buf_detach(&b);
+	sbx_clear_error();
+	sbx_buf_release(&b);
+	return text;
+}
+
+int sbx_plugins_setup_restore(const char *path, const char *text)
+{
+	if (text)
+		return sbx_write_file(path, text, strlen(text), 0600);
+	return unlink(path) && errno != ENOENT ? sbx_error_errno("cannot remove '%s'", path) : 0;
 }

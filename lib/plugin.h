@@ -162,5 +162,11 @@ void sbx_plugins_doctor(const struct sbx_config *cfg, const struct sbx_project *
 char *sbx_plugins_setup_file(const struct sbx_project *project, const struct sbx_config *cfg);
 int sbx_plugins_setup_save(const struct sbx_project *project, const struct sbx_config *cfg,
 			   const struct sbx_strvec *names);
+/*
+ * The choice as it is now (the file's text, or NULL when there is none), and
+ * putting it back: a setup that fails leaves the earlier choice in place.
+ */
+char *sbx_plugins_setup_read(const char *path);
+int sbx_plugins_setup_restore(const char *path, const char *text);
 
 #endif

@@ -32,8 +32,8 @@ static const char lima_system[] =
 	"\tfi\n" \
 	"done\n" \
 	"if [ -z \"$browser\" ]; then\n" \
-	"\techo \"sbx plugin chromium: no Chromium or Chrome in the sandbox (bwrap shares the \"\\\n" \
-	"\t\t\"host's /usr: install chromium there)\" >&2\n" \
+	"\techo \"sbx plugin chromium: no Chromium or Chrome in the sandbox (bwrap shares the " \
+	"host's /usr: install chromium there)\" >&2\n" \
 	"\texit 1\n" \
 	"fi\n" \
 	"entry=$(printf '{\"type\": \"stdio\", \"command\": \"npx\", \"args\": [\"-y\", " \

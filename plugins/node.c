@@ -23,8 +23,8 @@ static const char bwrap_user[] =
 	"set -eu\n"
 	"for tool in node npm; do\n"
 	"\tif ! command -v \"$tool\" >/dev/null 2>&1; then\n"
-	"\t\techo \"sbx plugin node: $tool is not installed on the host, whose /usr the bwrap \"\\\n"
-	"\t\t\t\"sandbox shares: install it there (apt-get install nodejs npm)\" >&2\n"
+	"\t\techo \"sbx plugin node: $tool is not installed on the host, whose "
+	"/usr the bwrap sandbox shares: install it there (apt-get install nodejs npm)\" >&2\n"
 	"\t\texit 1\n"
 	"\tfi\n"
 	"done\n";

@@ -26,8 +26,8 @@ static const char lima_user[] =
 	"# sbx plugin python: uv for the sandbox user, from PyPI, where the distribution has none\n"
 	"set -eu\n"
 	"if ! command -v uv >/dev/null 2>&1; then\n"
-	"\tpipx install uv || echo \"sbx plugin python: uv could not be installed \"\\\n"
-	"\t\t\"(pipx install uv failed); python3, pip and venv are there\" >&2\n"
+	"\tpipx install uv || echo \"sbx plugin python: uv could not be installed "
+	"(pipx install uv failed); python3, pip and venv are there\" >&2\n"
 	"fi\n";
 
 static const char bwrap_user[] =
@@ -35,16 +35,17 @@ static const char bwrap_user[] =
 	"# sbx plugin python: the bwrap sandbox shares the host's /usr, which must hold python3\n"
 	"set -eu\n"
 	"if ! command -v python3 >/dev/null 2>&1; then\n"
-	"\techo \"sbx plugin python: python3 is not installed on the host, whose /usr the \"\\\n"
-	"\t\t\"bwrap sandbox shares (apt-get install python3 python3-pip python3-venv)\" >&2\n"
+	"\techo \"sbx plugin python: python3 is not installed on the host, whose "
+	"/usr the bwrap sandbox shares (apt-get install python3 python3-pip python3-venv)\" >&2\n"
 	"\texit 1\n"
 	"fi\n"
 	"if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then\n"
-	"\techo \"sbx plugin python: the host's python3 lacks venv (apt-get install python3-venv)\" >&2\n"
+	"\techo \"sbx plugin python: the host's python3 lacks venv (apt-get "
+	"install python3-venv)\" >&2\n"
 	"fi\n"
 	"if ! command -v uv >/dev/null 2>&1; then\n"
-	"\techo \"sbx plugin python: no uv on the host; 'pip install --user uv' in the sandbox \"\\\n"
-	"\t\t\"gets one\" >&2\n"
+	"\techo \"sbx plugin python: no uv on the host; 'pip install --user uv' in "
+	"the sandbox gets one\" >&2\n"
 	"fi\n";
 
 static int provision(struct sbx_plugin_ctx *ctx)

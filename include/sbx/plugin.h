@@ -128,7 +128,10 @@ int sbx_plugin_add_mount(struct sbx_plugin_ctx *ctx, const char *host, const cha
  * (Lima: a reverse portForward; bwrap: a bind mount). guest: absolute or "~/...".
  */
 int sbx_plugin_forward_socket(struct sbx_plugin_ctx *ctx, const char *host, const char *guest);
-/* A TCP port of the guest reachable at host_port on the host's loopback (Lima; bwrap shares the network). */
+/*
+ * A TCP port of the guest reachable at host_port on the host's loopback
+ * (Lima; bwrap shares the host's network, so the port is there already).
+ */
 int sbx_plugin_forward_port(struct sbx_plugin_ctx *ctx, int guest_port, int host_port);
 /* An environment variable inside the sandbox. */
 int sbx_plugin_setenv(struct sbx_plugin_ctx *ctx, const char *name, const char *value);
