@@ -21,6 +21,14 @@ char *sbx_git_without_slash(const char *path);
 /* The commit rev names, in repo. */
 int sbx_git_commit_id(git_repository *repo, const char *rev, git_oid *out);
 
+/*
+ * Deletes a local branch and its branch.NAME.* configuration; refuses one
+ * that is checked out. (git_branch_delete leaks in libgit2 1.5: branch.c.)
+ */
+int sbx_git_delete_branch(git_repository *repo, git_reference *ref, const char *branch);
+/* The branch's upstream (branch.NAME.remote and .merge); -1 when it has none. */
+int sbx_git_upstream(git_repository *repo, const char *branch, git_reference **out);
+
 /* The operations of struct sbx_gitmod (lib/gitmod.h). */
 int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree **out,
 		      size_t *nr);

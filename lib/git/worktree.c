@@ -88,16 +88,16 @@ static int is_dirty(git_repository *repo)
 static void count(git_repository *repo, struct sbx_git_worktree *w,
 		  const struct sbx_git_worktree *main_wt)
 {
-	git_reference *branch = NULL, *up = NULL;
+	git_reference *branch = NULL, *up = NULL;	/* branch: up resolved */
 	git_oid local, base;
 	size_t ahead, behind;
 
 	if (!w->head || git_oid_fromstr(&local, w->head))
 		return;
-	if (w->branch && git_branch_lookup(&branch, repo, w->branch, GIT_BRANCH_LOCAL) == 0 &&
-	    git_branch_upstream(&up, branch) == 0 && git_reference_target(up)) {
+	if (w->branch && sbx_git_upstream(repo, w->branch, &up) == 0 &&
+	    git_reference_resolve(&branch, up) == 0 && git_reference_target(branch)) {
 		w->base = sbx_strdup(git_reference_shorthand(up));
-		git_oid_cpy(&base, git_reference_target(up));
+		git_oid_cpy(&base, git_reference_target(branch));
 	} else if (!w->main && main_wt->branch && main_wt->head &&
 		   !(w->branch && !strcmp(w->branch, main_wt->branch)) &&
 		   !git_oid_fromstr(&base, main_wt->head)) {
@@ -334,7 +334,7 @@ int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
 	ret = 0;
 	goto out;
 undo:
-	if (*created && git_branch_delete(ref) == 0)
+	if (*created && sbx_git_delete_branch(repo, ref, branch) == 0)
 		*created = 0;
 	git_error_clear();
 out:

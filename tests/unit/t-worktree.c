@@ -36,6 +36,16 @@ static void sh(const char *fmt, ...)
 	free(cmd);
 }
 
+/* Does a shell command in the scratch directory succeed? */
+static int succeeds(const char *cmd)
+{
+	char *line = sbx_asprintf("cd '%s' && { %s; } >/dev/null 2>&1", scratch, cmd);
+	int ret = system(line) == 0;
+
+	free(line);
+	return ret;
+}
+
 static void check(char *got, const char *want, const char *what)
 {
 	is_str(got, want, "%s", what);
@@ -170,7 +180,15 @@ static void test_module(void)
 	is_int(git->worktree_remove(app, "two", 0), 0, "remove");
 	ok(access(two, F_OK) != 0, "remove: the directory is gone");
 	is_int(git->worktree_remove(app, "two", 0), -1, "remove: twice is an error");
+	is_int(git->branch_delete(app, "one"), -1, "delete: not a branch checked out");
+	sh("git -C app config branch.two.remote origin && git -C app config branch.two.merge "
+	   "refs/heads/two && git -C app config branch.two.x.y keep && "
+	   "git -C app config branch.two2.remote other");
 	is_int(git->branch_delete(app, "two"), 0, "delete: a branch no worktree uses");
+	ok(!succeeds("git -C app config branch.two.remote"), "delete: its configuration goes");
+	ok(!succeeds("git -C app config branch.two.merge"), "delete: all of it");
+	ok(succeeds("git -C app config branch.two.x.y"), "delete: not a deeper section");
+	ok(succeeds("git -C app config branch.two2.remote"), "delete: nor another branch's");
 	is_int(git->branch_delete(app, "two"), -1, "delete: twice is an error");
 	free(app);
 	free(one);
