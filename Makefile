@@ -89,9 +89,11 @@ $(GIT_OBJ): ALL_CFLAGS += -fPIC -fvisibility=hidden $(GIT_CFLAGS)
 $(GITMOD): $(GIT_OBJ)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) $(MODULE_LDFLAGS) -o $@ $(GIT_OBJ) $(GIT_LIBS)
 
+# sbx loads no code from a directory or file that group or others can write.
 $(BUILD)/plugins/%.so: plugins/%.c
-	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(PLUGIN_CFLAGS) -MMD -MP $(ALL_LDFLAGS) $(MODULE_LDFLAGS) -o $@ $<
+	@mkdir -p $(dir $@) && chmod go-w $(dir $@)
+	$(call say,CC,$<)$(CC) $(PLUGIN_CFLAGS) -MMD -MP $(ALL_LDFLAGS) $(MODULE_LDFLAGS) -o $@ $< && \
+		chmod go-w $@
 
 # Unit tests link the git module's objects in, rather than loading it.
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBCMD) $(LIBSBX) $(GIT_OBJ) tests/unit/tap.h
