@@ -75,7 +75,10 @@ static void print_line(struct sbx_buf *out, const struct sbx_notify_origin *o, c
 	cJSON_Delete(line);
 }
 
-/* The payload as JSON, or NULL when it is not (text after the value makes it not JSON). */
+/*
+ * The payload as a JSON object, or NULL: agents' events are objects, and
+ * anything else (text, a bare number, text after the value) travels as text.
+ */
 static cJSON *parse_payload(const char *payload, size_t len)
 {
 	const char *end = NULL;
@@ -84,8 +87,12 @@ static cJSON *parse_payload(const char *payload, size_t len)
 	if (!len)
 		return NULL;
 	doc = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
+	if (doc && !cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
 	for (const char *p = end; doc && p && p < payload + len; p++) {
-		if (!strchr(" \t\r\n", *p)) {
+		if (!*p || !strchr(" \t\r\n", *p)) {
 			cJSON_Delete(doc);
 			return NULL;
 		}
@@ -107,7 +114,7 @@ void sbx_notify_wrap(struct sbx_buf *out, const struct sbx_notify_origin *o,
 		/* Too long: only what a notification shows, or failing that the start of the text. */
 		event = parse_payload(payload, len);
 		sbx_buf_truncate(out, start);
-		print_line(out, o, cJSON_IsObject(event) ? shrink_event(event)
+		print_line(out, o, event ? shrink_event(event)
 				   : short_string(payload, len, SHRUNK_STRING));
 		cJSON_Delete(event);
 		/* Origins are short in practice; whatever they hold, the line keeps its limit. */
@@ -191,7 +198,10 @@ void sbx_notify_clean_text(struct sbx_buf *out, const char *s, size_t max)
 	}
 	if (cut) {
 		/* Room for the ellipsis, cut back at a character boundary. */
-		size_t keep = last_char - start > 3 ? last_char - start - 3 : 0;
+		size_t keep = max > 3 ? max - 3 : 0;
+
+		if (keep > last_char - start)
+			keep = last_char - start;
 
 		while (keep && ((unsigned char)out->buf[start + keep] & 0xc0) == 0x80)
 			keep--;

@@ -22,10 +22,11 @@ struct sbx_session;
  *    "time":1718000000123,"event":{...the agent's JSON...}}
  *
  * "time" is the hook's clock in milliseconds since the epoch; "event" is the
- * agent's JSON (a Claude Code hook event, a Codex notify payload) or, when
- * the agent gave something that is not JSON, a string. project, sandbox and
- * agent may be null. A line of at most SBX_NOTIFY_LINE_MAX bytes (newline
- * included) is served; longer ones are skipped.
+ * agent's JSON object (a Claude Code hook event, a Codex notify payload) or,
+ * when the agent gave something else (text, a bare JSON value), that text as
+ * a string. project, sandbox and agent may be null. A line of at most
+ * SBX_NOTIFY_LINE_MAX bytes (newline included) is served; longer ones are
+ * skipped.
  *
  * A line {"stats":true} asks the server for its counters, answered with one
  * line on the same connection (see notify-server.c).

@@ -1,0 +1,77 @@
+/*
+ * libFuzzer harness for the notification path's parsers (notify.h): whatever
+ * bytes an agent hands `sbx hook`, the line it makes is one line within the
+ * limit that the server parses as an event; whatever bytes a client writes
+ * to the server, parsing never crashes or leaks, and every text it would show
+ * is valid UTF-8 without control characters, within its limits.
+ */
+#include "notify.h"
+#include "xalloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_text(const char *s, size_t max)
+{
+	struct sbx_buf again = SBX_BUF_INIT;
+
+	if (!s || strlen(s) > max + 3)
+		abort();
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			abort();
+	/* Clean text is a fixed point: valid UTF-8, nothing left to replace. */
+	sbx_notify_clean_text(&again, s, strlen(s));
+	if (strcmp(again.buf, s))
+		abort();
+	sbx_buf_release(&again);
+}
+
+static void check_event(const struct sbx_notify_event *ev)
+{
+	if (!ev->kind || !ev->group)
+		abort();
+	check_text(ev->title, 120);
+	check_text(ev->message, 300);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sbx_notify_origin o = { "/home/u/app", "sbx-app-1a2b3c-k3x9q", "claude", 1 };
+	struct sbx_buf line = SBX_BUF_INIT, clean = SBX_BUF_INIT;
+	struct sbx_notify_event ev;
+	cJSON *req = NULL;
+	char *text;
+	int ret;
+
+	if (size > 256 * 1024)
+		return 0;
+	/* As the hook: any payload makes one valid event line. */
+	sbx_notify_wrap(&line, &o, (const char *)data, size);
+	if (line.len > SBX_NOTIFY_LINE_MAX || line.buf[line.len - 1] != '\n' ||
+	    memchr(line.buf, '\n', line.len - 1))
+		abort();
+	if (sbx_notify_parse_line(line.buf, line.len - 1, &ev, &req) != 0)
+		abort();
+	check_event(&ev);
+	sbx_notify_event_release(&ev);
+
+	/* As the server: any line. */
+	ret = sbx_notify_parse_line((const char *)data, size, &ev, &req);
+	if (ret == 0)
+		check_event(&ev);
+	sbx_notify_event_release(&ev);
+	cJSON_Delete(req);
+
+	/* The cleaner on its own, with a limit taken from the input. */
+	text = sbx_strndup((const char *)data, size);
+	sbx_notify_clean_text(&clean, text, size ? data[0] : 0);
+	check_text(clean.buf, size ? data[0] : 0);
+	free(text);
+	sbx_buf_release(&clean);
+	sbx_buf_release(&line);
+	return 0;
+}
