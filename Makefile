@@ -144,7 +144,7 @@ install: $(SBX) $(GITMOD) $(PLUGINS)
 	for l in $(LINKS); do ln -sf sbx $(DESTDIR)$(BINDIR)/$$l; done
 	install -m 644 completions/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
 	if [ -f completions/_sbx ]; then install -m 644 completions/_sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx; fi
-	for f in $(wildcard hooks/*.json); do install -m 644 $$f $(DESTDIR)$(DATADIR)/hooks/; done
+	for f in $(wildcard hooks/*.json hooks/*.toml); do install -m 644 $$f $(DESTDIR)$(DATADIR)/hooks/; done
 	for f in $(wildcard share/*.sh); do install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
 	@# The source, which sbx setup builds sbx from inside a Lima guest.
 	rm -rf $(DESTDIR)$(DATADIR)/src && mkdir -p $(DESTDIR)$(DATADIR)/src
