@@ -55,7 +55,7 @@ LIB_SRC     := $(sort $(wildcard lib/*.c))
 CMD_SRC     := $(sort $(wildcard cmd/*.c))
 UNIT_SRC    := $(sort $(wildcard tests/unit/t-*.c))
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CMD_OBJ     := $(CMD_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ     := $(CMD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/scripts.o
 UNIT_BIN    := $(UNIT_SRC:%.c=$(BUILD)/%)
 GIT_SRC     := $(sort $(wildcard lib/git/*.c))
 GIT_OBJ     := $(GIT_SRC:%.c=$(BUILD)/%.o)
@@ -81,6 +81,19 @@ $(LIBSBX): $(LIB_OBJ)
 
 $(LIBCMD): $(filter-out $(BUILD)/cmd/main.o,$(CMD_OBJ))
 	$(call say,AR,$@)$(AR) rcs $@ $^
+
+# The shell scripts `sbx completion` and `sbx init` print, compiled in (cmd/scripts.h).
+SCRIPTS     := completions/sbx.bash completions/sbx.zsh share/sbx-init.bash share/sbx-init.zsh
+$(BUILD)/gen/scripts.c: $(SCRIPTS)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)for f in $(SCRIPTS); do \
+		printf 'const char sbx_embedded_%s[] =\n' "$$(echo $$f | tr -c 'A-Za-z0-9\n' _)"; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+		echo ';'; \
+	done >$@
+
+$(BUILD)/gen/scripts.o: $(BUILD)/gen/scripts.c cmd/scripts.h
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -include cmd/scripts.h -c -o $@ $<
 
 $(SBX): $(CMD_OBJ) $(LIBSBX)
 	$(call say,LINK,$@)$(CC) $(ALL_LDFLAGS) $(EXPORT_DYNAMIC) -o $@ $(CMD_OBJ) $(LIBSBX) $(LIBS)
