@@ -5,6 +5,7 @@
  */
 #include "cmd.h"
 #include "suggest.h"
+#include "term.h"
 #include "xalloc.h"
 
 #include <stdio.h>
@@ -49,13 +50,32 @@ static int run_command(const struct sbx_cmd *cmd, int argc, char **argv)
 	return ret;
 }
 
+/* -q/--quiet and -v/--verbose before the command (`sbx -q run`); how many there are. */
+static int global_options(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+			sbx_set_verbosity(-1);
+		else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			sbx_set_verbosity(sbx_verbosity() < 0 ? 1 : sbx_verbosity() + 1);
+		else
+			break;
+	}
+	return i - 1;
+}
+
 int main(int argc, char **argv)
 {
 	const struct sbx_cmd *cmd = argc > 0 ? sbx_command_from_argv0(argv[0]) : NULL;
-	int ret;
+	int ret, skip;
 
 	if (argc < 1)
 		return 2;
+	skip = cmd ? 0 : global_options(argc, argv);
+	argc -= skip;
+	argv += skip;
 	if (cmd) {
 		ret = run_command(cmd, argc, argv);
 	} else if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

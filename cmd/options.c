@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "suggest.h"
+#include "term.h"
 #include "xalloc.h"
 
 #include <stdarg.h>
@@ -89,6 +90,20 @@ static void take(struct sbx_ctx *ctx, size_t i, const char *value)
 	}
 }
 
+/* -q/--quiet and -v/--verbose: every command's, unless it has an option of that name. */
+static int verbosity_option(const char *name, char short_name)
+{
+	if (!strcmp(name, "quiet") || short_name == 'q') {
+		sbx_set_verbosity(-1);
+		return 1;
+	}
+	if (!strcmp(name, "verbose") || short_name == 'v') {
+		sbx_set_verbosity(sbx_verbosity() < 0 ? 1 : sbx_verbosity() + 1);
+		return 1;
+	}
+	return 0;
+}
+
 int sbx_parse_options(struct sbx_ctx *ctx, int argc, char **argv, int *nr_args)
 {
 	size_t n = nr_options(ctx->cmd);
@@ -130,6 +145,8 @@ int sbx_parse_options(struct sbx_ctx *ctx, int argc, char **argv, int *nr_args)
 				if (strlen(ctx->cmd->options[k].name) == len &&
 				    !strncmp(ctx->cmd->options[k].name, name, len))
 					break;
+			if (k == n && !eq && verbosity_option(name, 0))
+				continue;
 			if (k == n) {
 				ret = unknown_option(ctx, w);
 				goto out;
@@ -158,6 +175,8 @@ int sbx_parse_options(struct sbx_ctx *ctx, int argc, char **argv, int *nr_args)
 			for (k = 0; k < n; k++)
 				if (ctx->cmd->options[k].short_name == *p)
 					break;
+			if (k == n && verbosity_option("", *p))
+				continue;
 			if (k == n) {
 				char bad[3] = { '-', *p, '\0' };
 

@@ -5,6 +5,7 @@
 #include "notify.h"
 #include "session.h"
 #include "spawn.h"
+#include "term.h"
 
 #include <string.h>
 
@@ -22,6 +23,7 @@ int sbx_run_session(struct sbx_ctx *ctx, int argc, char **argv, const char *comm
 	o.tmux = !strcmp(command, "run") && sbx_opt_count(ctx, "tmux");
 	o.mounts = sbx_opt_list(ctx, "mount");
 	o.env = sbx_opt_list(ctx, "env");
+	o.verbose = sbx_verbosity() > 0;
 	o.args = argv + 1;
 	o.nr_args = argc - 1;
 	if (o.nr_args && !strcmp(o.args[0], "--")) {

@@ -5,6 +5,7 @@
 #include "plugin.h"
 #include "session.h"
 #include "spawn.h"
+#include "term.h"
 #include "xalloc.h"
 
 #include <sbx/plugin.h>
@@ -22,7 +23,6 @@ static const struct sbx_option options[] = {
 	{ "all", 0, SBX_OPT_FLAG, NULL, "add every plugin" },
 	{ "no-plugins", 0, SBX_OPT_FLAG, NULL, "forget the plugins an earlier setup chose" },
 	{ "force", 0, SBX_OPT_FLAG, NULL, "rebuild even when the inputs are unchanged" },
-	{ "verbose", 'v', SBX_OPT_FLAG, NULL, "stream the backend's log" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -110,7 +110,7 @@ static int cmd_setup(int argc, char **argv, struct sbx_ctx *ctx)
 	}
 	o.command = "setup";
 	o.backend = sbx_opt_value(ctx, "backend");
-	o.verbose = sbx_opt_count(ctx, "verbose");
+	o.verbose = sbx_verbosity() > 0;
 	sbx_catch_signals();
 	ret = sbx_session_prepare(&s, &o);
 	if (!ret) {
@@ -139,7 +139,7 @@ static int cmd_setup(int argc, char **argv, struct sbx_ctx *ctx)
 const struct sbx_cmd sbx_cmd_setup = {
 	.name = "setup",
 	.summary = "build the template the project's sandboxes are cloned from",
-	.usage = "sbx setup [--backend B] [--node] [--docker] [--chromium] [--gpg] [--python] [--all] [--no-plugins] [--force] [--verbose]",
+	.usage = "sbx setup [--backend B] [--node] [--docker] [--chromium] [--gpg] [--python] [--all] [--no-plugins] [--force]",
 	.description = "Builds the project's template, or keeps it when its inputs are unchanged. "
 		       "The plugin flags choose the template's plugins: the choice is kept for "
 		       "the project (in $XDG_STATE_HOME/sbx/setup/TEMPLATE.json, read as "

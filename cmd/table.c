@@ -18,12 +18,15 @@ const struct sbx_cmd *sbx_find_command(const char *name)
 
 void sbx_print_main_help(void)
 {
-	printf("usage: sbx [--version] [--help] COMMAND [ARGS]\n\n"
+	printf("usage: sbx [--version] [--help] [-q | -v] COMMAND [ARGS]\n\n"
 	       "Run coding agents in full-auto mode inside disposable sandboxes.\n\n"
 	       "commands:\n");
 	for (unsigned i = 0; i < sbx_nr_commands; i++)
 		printf("  %-12s %s\n", sbx_commands[i]->name, sbx_commands[i]->summary);
-	printf("\n'sbx help COMMAND' or 'sbx COMMAND --help' tells more about a command.\n");
+	printf("\n-q, --quiet and -v, --verbose (before the command or among its options): no\n"
+	       "progress or notes, only results and errors; or the backends' logs as well.\n"
+	       "Colour only on a terminal, never with NO_COLOR set.\n"
+	       "\n'sbx help COMMAND' or 'sbx COMMAND --help' tells more about a command.\n");
 }
 
 const struct sbx_cmd *sbx_command_from_argv0(const char *argv0)

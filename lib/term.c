@@ -1,0 +1,52 @@
+/* Verbosity and colour: the output conventions of term.h. */
+#include "term.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int verbosity;
+
+void sbx_set_verbosity(int level)
+{
+	verbosity = level;
+}
+
+int sbx_verbosity(void)
+{
+	return verbosity;
+}
+
+int sbx_color_enabled(FILE *f)
+{
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (no && *no)
+		return 0;
+	if (!term || !*term || !strcmp(term, "dumb"))
+		return 0;
+	return isatty(fileno(f));
+}
+
+const char *sbx_color(FILE *f, enum sbx_color c)
+{
+	static const char *const codes[] = {
+		[SBX_COLOR_RESET] = "\033[m",
+		[SBX_COLOR_GREEN] = "\033[32m",
+		[SBX_COLOR_YELLOW] = "\033[33m",
+		[SBX_COLOR_RED] = "\033[31m",
+		[SBX_COLOR_BOLD] = "\033[1m",
+		[SBX_COLOR_DIM] = "\033[2m",
+	};
+
+	return sbx_color_enabled(f) ? codes[c] : "";
+}
+
+void sbx_print_colored(FILE *f, enum sbx_color c, const char *text, int width)
+{
+	int len = (int)strlen(text);
+
+	fprintf(f, "%s%s%s", sbx_color(f, c), text, sbx_color(f, SBX_COLOR_RESET));
+	for (; len < width; len++)
+		fputc(' ', f);
+}
