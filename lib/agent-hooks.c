@@ -1,6 +1,7 @@
 /*
  * Wiring `sbx hook` into the agents (notify.h): the hook configuration that
- * `sbx setup` writes into a sandbox's home, never into the host's.
+ * `sbx setup` writes into a sandbox's home, never into the host's, and, for
+ * Lima, the provisioning script that writes it and the socket's forward.
  *
  *   Claude Code  ~/.claude/settings.json  "hooks" for each chosen event
  *   Codex        ~/.codex/config.toml     notify = [...] (its turn end: Stop)
@@ -12,6 +13,7 @@
 #include "json.h"
 #include "paths.h"
 #include "quote.h"
+#include "session.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -134,4 +136,46 @@ void sbx_agent_hooks_script(const struct sbx_config *cfg, struct sbx_buf *out)
 out:
 	sbx_buf_release(&text);
 	sbx_strvec_clear(&events);
+}
+
+void sbx_notify_lima_provision(const struct sbx_config *cfg, cJSON *provision)
+{
+	struct sbx_buf script = SBX_BUF_INIT;
+	cJSON *p;
+
+	if (!sbx_config_bool(cfg, "notify.enabled"))
+		return;
+	sbx_agent_hooks_script(cfg, &script);
+	p = sbx_json_append(provision, sbx_json_new_object());
+	/* Run as the sandbox user, so that $HOME is theirs. */
+	sbx_json_add_string(p, "mode", "user");
+	sbx_json_add_string(p, "script", script.buf);
+	sbx_buf_release(&script);
+}
+
+void sbx_notify_lima_clone(const struct sbx_session *s, struct sbx_strvec *args)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	cJSON *list, *e;
+	char *host;
+
+	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+		return;
+	host = sbx_notify_socket_path();
+	if (!host) {
+		sbx_clear_error();
+		return;
+	}
+	list = sbx_json_new_array();
+	e = sbx_json_append(list, sbx_json_new_object());
+	sbx_json_add_string(e, "guestSocket", SBX_NOTIFY_LIMA_SOCKET);
+	sbx_json_add_string(e, "hostSocket", host);
+	sbx_json_add_bool(e, "reverse", 1);
+	/* Appended: plugins forward sockets of their own. */
+	sbx_buf_adds(&b, ".portForwards += ");
+	sbx_json_print(&b, list, 0);
+	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
+	cJSON_Delete(list);
+	sbx_buf_release(&b);
+	free(host);
 }

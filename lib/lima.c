@@ -30,6 +30,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "names.h"
+#include "notify.h"
 #include "owner.h"
 #include "paths.h"
 #include "plugin.h"
@@ -957,6 +958,7 @@ static cJSON *template_yaml(const struct sbx_config *cfg, const char *srcdir)
 	sbx_json_add_bool(obj, "forwardAgent", 0);
 	sbx_json_add_bool(obj, "loadDotSSHPubKeys", 0);
 	add_provisioning(yaml, cfg);
+	sbx_notify_lima_provision(cfg, cJSON_GetObjectItemCaseSensitive(yaml, "provision"));
 	return yaml;
 }
 
@@ -1297,6 +1299,7 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	if (s->forward_ssh_agent)
 		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
 	sbx_plugins_lima_clone(s, &c.args);
+	sbx_notify_lima_clone(s, &c.args);
 	c.progress = p;
 	ret = call_must(&c, "cannot clone the template '%s' into '%s'", tmpl, name);
 	if (ret && call_said(&c, "already exists"))
@@ -1589,6 +1592,7 @@ static int run_ephemeral(struct sbx_session *s)
 		goto undo;
 	}
 	progress_end(&p, 1);
+	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
 	if (deliver_env(s, name, &envfile) || interrupted())
 		goto undo;
 	ret = run_command(s, name, envfile);
@@ -1672,6 +1676,7 @@ static int run_persistent(struct sbx_session *s)
 		ret = ready_persistent(s, name);
 		unlock(&lock);
 	}
+	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
 	if (!ret && !interrupted() && !deliver_env(s, name, &envfile) && !interrupted())
 		ret = run_command(s, name, envfile);
 	else

@@ -309,3 +309,19 @@ int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const cha
 		return -1;
 	return 0;
 }
+
+void sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket)
+{
+	struct sbx_strvec cmd = SBX_STRVEC_INIT;
+
+	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+		return;
+	/* Values are positional arguments, never pasted into the script. */
+	sbx_strvec_pushv(&cmd, (const char *[]){ "sh", "-c",
+		"export SBX_PROJECT=\"$1\" SBX_SANDBOX=\"$2\" SBX_AGENT=\"$3\" "
+		"SBX_NOTIFY_SOCKET=\"$4\"; shift 4; exec \"$@\"",
+		"sbx-notify", s->project.dir, sandbox, s->agent.name, socket, NULL });
+	sbx_strvec_pushv(&cmd, (const char *const *)s->command.v);
+	sbx_strvec_clear(&s->command);
+	s->command = cmd;
+}

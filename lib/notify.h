@@ -164,6 +164,25 @@ void sbx_notify_session_start(const struct sbx_session *s);
  * notify.enabled. Backends call it once they know the sandbox's name.
  */
 int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const char *socket);
+/*
+ * The same four variables set by the command itself: s->command becomes
+ * `sh -c 'export ...; exec "$@"' sbx-notify PROJECT SANDBOX AGENT SOCKET
+ * COMMAND...`. For Lima, where an environment file costs one more
+ * `limactl shell`; the values are not secret, so argv may carry them.
+ */
+void sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket);
+
+/*
+ * Lima: the host's socket appears in the guest at SBX_NOTIFY_LIMA_SOCKET
+ * (unconfirmed on a real Lima: the guest's /tmp, where Lima's reverse
+ * forward creates it for the guest user)
+ * through a reverse portForward that sbx_notify_lima_clone adds to a
+ * clone's --set flags; sbx_notify_lima_provision adds the user provisioning
+ * script that writes the agents' hooks (both only when notify.enabled).
+ */
+#define SBX_NOTIFY_LIMA_SOCKET "/tmp/sbx-notify.sock"
+void sbx_notify_lima_clone(const struct sbx_session *s, struct sbx_strvec *args);
+void sbx_notify_lima_provision(const struct sbx_config *cfg, cJSON *provision);
 
 /* ----------------------------------------------------------------- the server */
 

@@ -79,7 +79,8 @@ test_expect_success 'the lima.yaml: no home mount, containerd off, the npm insta
 	assert orig["base"] == ["template:debian-12"], orig.get("base")
 	assert [m["mountPoint"] for m in orig["mounts"]] == ["/mnt/sbx-src"], orig["mounts"]
 	scripts = "\n".join(p["script"] for p in orig["provision"])
-	assert all(p["mode"] == "system" for p in orig["provision"])
+	assert all(p["mode"] == "system" for p in orig["provision"] if "sbx hook" not in p["script"])
+	assert [p["mode"] for p in orig["provision"] if "sbx hook --agent claude" in p["script"]] == ["user"]
 	assert "npm install -g" in scripts and "@example/probe-cli" in scripts, scripts
 	assert "apt-get install" in scripts and "libcjson-dev" in scripts
 	assert "make -C" in scripts and "install" in scripts
