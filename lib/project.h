@@ -31,6 +31,13 @@ int sbx_project_detect(struct sbx_project *p, const char *dir);
  * git_dir and common_dir the repository, and main_dir NULL.
  */
 int sbx_project_detect_repo(struct sbx_project *p, const char *dir);
+
+enum {
+	SBX_PROJECT_BARE_OK = 1 << 0,	/* as sbx_project_detect_repo */
+	/* Ask libgit2 even where the files answer (lib/gitlayout.h): tests compare both. */
+	SBX_PROJECT_LIBGIT2 = 1 << 1,
+};
+int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned flags);
 void sbx_project_release(struct sbx_project *p);
 
 #endif

@@ -129,6 +129,32 @@ char *sbx_git_without_slash(const char *path)
 	return sbx_strndup(path, len);
 }
 
+/*
+ * A repository of another user is refused (git's "dubious ownership"), and
+ * libgit2 1.5 reports it as no repository at all when no safe.directory is
+ * configured. Looks again without the check to say so; 1 after recording it.
+ */
+static int other_owner(const char *start)
+{
+	git_repository *repo = NULL;
+	const char *top;
+	int len;
+
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if (git_repository_open_ext(&repo, start, 0, NULL) < 0) {
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+		git_error_clear();
+		return 0;
+	}
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+	top = git_repository_workdir(repo) ? git_repository_workdir(repo) : git_repository_path(repo);
+	len = (int)strlen(top) - (top[0] && top[strlen(top) - 1] == '/');
+	sbx_error("the git repository at '%.*s' belongs to another user: run sbx as its owner, "
+		  "or trust it (git config --global --add safe.directory '%.*s')", len, top, len, top);
+	git_repository_free(repo);
+	return 1;
+}
+
 static int discover(const char *start, struct sbx_git_repo *out)
 {
 	git_repository *repo = NULL;
@@ -138,8 +164,9 @@ static int discover(const char *start, struct sbx_git_repo *out)
 	sbx_git_init();
 	/* flags 0: GIT_DIR and GIT_WORK_TREE from the environment are ignored. */
 	err = git_repository_open_ext(&repo, start, 0, NULL);
-	if (err == GIT_ENOTFOUND)
-		return 1;
+	if (err == GIT_ENOTFOUND || err == GIT_EOWNER)
+		return other_owner(start) ? -1 : err == GIT_ENOTFOUND ? 1 : sbx_git_fail(
+			"cannot open the git repository at '%s'", start);
 	if (err < 0) {
 		const git_error *e = git_error_last();
 

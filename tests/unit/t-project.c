@@ -6,6 +6,7 @@
 #include "tap.h"
 
 #include "error.h"
+#include "gitlayout.h"
 #include "names.h"
 #include "paths.h"
 #include "project.h"
@@ -45,30 +46,45 @@ struct want {
 	int in_git, worktree, submodule, bare;
 };
 
-static void check(const struct want *w, int repo_mode)
+/*
+ * Detects from w->start twice, the files first (lib/gitlayout.c) and libgit2
+ * alone: both must give what w wants. fast says whether the files answer
+ * (1) or leave it to libgit2 (0).
+ */
+static void check(const struct want *w, int repo_mode, int fast)
 {
-	struct sbx_project p;
+	const char *how[2] = { "", " (libgit2)" };
+	struct sbx_git_repo repo;
 	char *start = at(w->start), *paths[5];
 	const char *rel[5] = { w->dir, w->main_dir, w->git_dir, w->common_dir, NULL };
-	int ret = repo_mode ? sbx_project_detect_repo(&p, start) : sbx_project_detect(&p, start);
+	int layout = sbx_git_layout(start, &repo);
 
+	if (layout == 0)
+		sbx_git_repo_release(&repo);
+	is_int(layout != SBX_GIT_LAYOUT_UNSURE, fast, "%s: the files %s", w->start,
+	       fast ? "answer" : "leave it to libgit2");
 	for (int i = 0; i < 5; i++)
 		paths[i] = at(rel[i]);
-	if (!ok(ret == 0, "%s: detected", w->start)) {
-		diag("%s", sbx_last_error());
-		goto out;
+	for (int k = 0; k < 2; k++) {
+		unsigned flags = (repo_mode ? SBX_PROJECT_BARE_OK : 0) | (k ? SBX_PROJECT_LIBGIT2 : 0);
+		struct sbx_project p;
+
+		if (!ok(sbx_project_detect_flags(&p, start, flags) == 0, "%s%s: detected", w->start,
+			how[k])) {
+			diag("%s", sbx_last_error());
+			continue;
+		}
+		is_str(p.dir, paths[0], "%s%s: dir", w->start, how[k]);
+		is_str(p.main_dir, paths[1], "%s%s: main_dir", w->start, how[k]);
+		is_str(p.git_dir, paths[2], "%s%s: git_dir", w->start, how[k]);
+		is_str(p.common_dir, paths[3], "%s%s: common_dir", w->start, how[k]);
+		is_str(p.name, w->name, "%s%s: name", w->start, how[k]);
+		is_int(p.in_git, w->in_git, "%s%s: in git", w->start, how[k]);
+		is_int(p.is_worktree, w->worktree, "%s%s: linked worktree", w->start, how[k]);
+		is_int(p.is_submodule, w->submodule, "%s%s: submodule", w->start, how[k]);
+		is_int(p.is_bare, w->bare, "%s%s: bare", w->start, how[k]);
+		sbx_project_release(&p);
 	}
-	is_str(p.dir, paths[0], "%s: dir", w->start);
-	is_str(p.main_dir, paths[1], "%s: main_dir", w->start);
-	is_str(p.git_dir, paths[2], "%s: git_dir", w->start);
-	is_str(p.common_dir, paths[3], "%s: common_dir", w->start);
-	is_str(p.name, w->name, "%s: name", w->start);
-	is_int(p.in_git, w->in_git, "%s: in git", w->start);
-	is_int(p.is_worktree, w->worktree, "%s: linked worktree", w->start);
-	is_int(p.is_submodule, w->submodule, "%s: submodule", w->start);
-	is_int(p.is_bare, w->bare, "%s: bare", w->start);
-	sbx_project_release(&p);
-out:
 	for (int i = 0; i < 5; i++)
 		free(paths[i]);
 	free(start);
@@ -132,21 +148,58 @@ int main(void)
 	   "git -C super commit -q -m sub");
 	sh("git clone -q app det && git -C det checkout -q --detach HEAD");
 
-	check(&(struct want){ "app/sub/dir", "app", "app", "app/.git", "app/.git", "app", 1, 0, 0, 0 }, 0);
-	check(&(struct want){ "app/.git", "app", "app", "app/.git", "app/.git", "app", 1, 0, 0, 0 }, 0);
+	sh("git init -q -b main --separate-git-dir seps.git sep && git -C sep commit -q --allow-empty -m s");
+	sh("git init -q -b main cw && git -C cw commit -q --allow-empty -m c && mkdir cw-top && "
+	   "git -C cw config core.worktree ../../cw-top");
+	sh("git init -q -b main inc && git -C inc commit -q --allow-empty -m i && "
+	   "git -C inc config include.path /nonexistent");
+	sh("git init -q -b main fmt1 && git -C fmt1 commit -q --allow-empty -m f && "
+	   "git -C fmt1 config core.repositoryformatversion 1");
+	sh("git init -q -b main other && git -C other commit -q --allow-empty -m o");
+
+	check(&(struct want){ "app/sub/dir", "app", "app", "app/.git", "app/.git", "app", 1, 0, 0, 0 },
+	      0, 1);
+	check(&(struct want){ "app", "app", "app", "app/.git", "app/.git", "app", 1, 0, 0, 0 }, 0, 1);
+	check(&(struct want){ "app/.git", "app", "app", "app/.git", "app/.git", "app", 1, 0, 0, 0 },
+	      0, 0);
+	check(&(struct want){ "app/.git/refs", "app", "app", "app/.git", "app/.git", "app",
+			      1, 0, 0, 0 }, 0, 0);
 	check(&(struct want){ "feat", "feat", "app", "app/.git/worktrees/feat", "app/.git", "app",
-			      1, 1, 0, 0 }, 0);
+			      1, 1, 0, 0 }, 0, 1);
 	check(&(struct want){ "bare-wt", "bare-wt", NULL, "bare.git/worktrees/bare-wt", "bare.git",
-			      "bare", 1, 1, 0, 0 }, 0);
+			      "bare", 1, 1, 0, 0 }, 0, 1);
 	check(&(struct want){ "bare.git", "bare.git", NULL, "bare.git", "bare.git", "bare",
-			      1, 0, 0, 1 }, 1);
+			      1, 0, 0, 1 }, 1, 0);
 	check(&(struct want){ "super/mods/lib", "super/mods/lib", "super/mods/lib",
 			      "super/.git/modules/mods/lib", "super/.git/modules/mods/lib", "lib",
-			      1, 0, 1, 0 }, 0);
+			      1, 0, 1, 0 }, 0, 0);
 	check(&(struct want){ "super/mods", "super", "super", "super/.git", "super/.git", "super",
-			      1, 0, 0, 0 }, 0);
-	check(&(struct want){ "det", "det", "det", "det/.git", "det/.git", "det", 1, 0, 0, 0 }, 0);
-	check(&(struct want){ "plain/x", "plain/x", "plain/x", NULL, NULL, "x", 0, 0, 0, 0 }, 0);
+			      1, 0, 0, 0 }, 0, 1);
+	check(&(struct want){ "det", "det", "det", "det/.git", "det/.git", "det", 1, 0, 0, 0 }, 0, 1);
+	check(&(struct want){ "sep", "sep", "sep", "seps.git", "seps.git", "sep", 1, 0, 0, 0 }, 0, 1);
+	check(&(struct want){ "cw-top", "cw-top", "cw-top", NULL, NULL, "cw-top", 0, 0, 0, 0 }, 0, 1);
+	check(&(struct want){ "cw", "cw-top", "cw-top", "cw/.git", "cw/.git", "cw-top", 1, 0, 0, 0 },
+	      0, 0);
+	check(&(struct want){ "inc", "inc", "inc", "inc/.git", "inc/.git", "inc", 1, 0, 0, 0 }, 0, 0);
+	check(&(struct want){ "plain/x", "plain/x", "plain/x", NULL, NULL, "x", 0, 0, 0, 0 }, 0, 1);
+	path = at("fmt1");
+	is_int(sbx_git_layout(path, &(struct sbx_git_repo){ 0 }), SBX_GIT_LAYOUT_UNSURE,
+	       "format version 1: left to libgit2");
+	free(path);
+	if (geteuid() == 0) {
+		sh("chown -R 12345 other");
+		path = at("other");
+		is_int(sbx_git_layout(path, &(struct sbx_git_repo){ 0 }), SBX_GIT_LAYOUT_UNSURE,
+		       "another user's repository: left to libgit2");
+		is_int(sbx_project_detect(&p, path), -1, "which refuses it");
+		like(sbx_last_error(), "belongs to another user: run sbx as its owner, or trust it "
+		     "(git config --global --add safe.directory", "saying why and what to do");
+		free(path);
+	} else {
+		ok(1, "# skip another user's repository needs root to make");
+		ok(1, "# skip");
+		ok(1, "# skip");
+	}
 
 	path = at("bare.git");
 	is_int(sbx_project_detect(&p, path), -1, "a bare repository is refused");
@@ -157,7 +210,7 @@ int main(void)
 	path = at("app/.git");
 	setenv("GIT_DIR", path, 1);
 	free(path);
-	check(&(struct want){ "plain/x", "plain/x", "plain/x", NULL, NULL, "x", 0, 0, 0, 0 }, 0);
+	check(&(struct want){ "plain/x", "plain/x", "plain/x", NULL, NULL, "x", 0, 0, 0, 0 }, 0, 1);
 	unsetenv("GIT_DIR");
 
 	path = at("missing");
