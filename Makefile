@@ -124,7 +124,7 @@ asan:
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check
 
 # Benchmarks (not tests): each bench/*.sh prints its own numbers.
-bench: $(SBX)
+bench: $(SBX) $(GITMOD)
 	$(Q)for b in $(sort $(wildcard bench/*.sh)); do \
 		[ "$$(basename $$b)" = lib.sh ] && continue; \
 		SBX=$(abspath $(SBX)) bash $$b || exit 1; \
