@@ -416,7 +416,6 @@ static void read_words(const struct sbx_cmd *cmd, const struct form *forms, int 
 		const char *word = w[i];
 		const struct sbx_option *o;
 
-		st->pending = NULL;
 		if (st->free_args || word[0] != '-' || !word[1]) {
 			sbx_strvec_push(&st->args, word);
 			if (cmd->flags & SBX_CMD_STOP_AT_NONOPT)
@@ -430,20 +429,23 @@ static void read_words(const struct sbx_cmd *cmd, const struct form *forms, int 
 		sbx_strvec_pushf(&st->flags, "%.*s", (int)strcspn(word, "="), word);
 		o = find_option(cmd, word);
 		if (o && o->type != SBX_OPT_FLAG && !strchr(word, '=')) {
-			st->pending = word;
+			/* Its value is the next word: the one being completed, or skipped. */
+			if (i + 1 == nr)
+				st->pending = word;
 			i++;
 		} else if (!o && raw && raw_value_name(forms, nforms, word)) {
-			st->pending = word;
+			/* Its value is the next word: the one being completed, or skipped. */
+			if (i + 1 == nr)
+				st->pending = word;
 			i++;
 		} else if (!o && word[1] != '-' && !raw) {
 			/* Bundled short flags, maybe ending in one that takes a value: -Ae K=V. */
 			for (const char *p = word + 1; *p; p++) {
 				o = find_short(cmd, *p);
 				if (o && o->type != SBX_OPT_FLAG) {
-					if (!p[1]) {
+					if (!p[1] && i + 1 == nr)
 						st->pending = word;
-						i++;
-					}
+					i += !p[1];
 					break;
 				}
 			}

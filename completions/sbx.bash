@@ -87,7 +87,8 @@ _sbx() {
 	[[ $prog == "~/"* ]] && prog=$HOME/${prog#"~/"}
 	case ${prog##*/} in
 	sbx-?*)
-		sub=${prog##*/sbx-}
+		sub=${prog##*/}
+		sub=${sub#sbx-}
 		if [[ $prog == */* ]]; then prog=${prog%/*}/sbx; else prog=sbx; fi
 		;;
 	esac
