@@ -10,7 +10,9 @@ mkdir -p proj
 cd proj || exit 1
 
 # Runs `sbx shell` with plugins NAME...; the command would leave proj/ran.
+# What an earlier test left is removed first, so that each checks its own run.
 shell_with() {
+	rm -rf ran "$XDG_DATA_HOME/sbx/bwrap"
 	printf '{"plugins": [' >.sbx.json
 	sep=
 	for p; do
