@@ -2,21 +2,45 @@
 #include "backend.h"
 #include "config.h"
 #include "error.h"
+#include "json.h"
 #include "plugin.h"
 #include "project.h"
+#include "term.h"
 
 #include <stdio.h>
 
-static int failures;
+static const struct sbx_option options[] = {
+	{ "json", 0, SBX_OPT_FLAG, NULL, "one JSON object per check" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static int failures, json;
 
 static void report(enum sbx_check level, const char *what, const char *detail, const char *fix)
 {
 	static const char *const words[] = { "ok", "warn", "fail" };
+	static const enum sbx_color colors[] = { SBX_COLOR_GREEN, SBX_COLOR_YELLOW, SBX_COLOR_RED };
 
-	printf("%-4s %s: %s\n", words[level], what, detail);
+	failures += level == SBX_CHECK_FAIL;
+	if (json) {
+		cJSON *o = sbx_json_new_object();
+		struct sbx_buf b = SBX_BUF_INIT;
+
+		sbx_json_add_string(o, "level", words[level]);
+		sbx_json_add_string(o, "check", what);
+		sbx_json_add_string(o, "detail", detail);
+		if (fix && level != SBX_CHECK_OK)
+			sbx_json_add_string(o, "fix", fix);
+		sbx_json_print(&b, o, 0);
+		puts(b.buf);
+		sbx_buf_release(&b);
+		cJSON_Delete(o);
+		return;
+	}
+	sbx_print_colored(stdout, colors[level], words[level], 4);
+	printf(" %s: %s\n", what, detail);
 	if (fix && level != SBX_CHECK_OK)
 		printf("     fix: %s\n", fix);
-	failures += level == SBX_CHECK_FAIL;
 }
 
 static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
@@ -28,6 +52,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	if (argc > 1)
 		return sbx_usage_error(ctx, "unexpected argument '%s'", argv[1]);
 	failures = 0;
+	json = sbx_opt_count(ctx, "json");
 	if (sbx_project_detect(&project, NULL)) {
 		report(SBX_CHECK_FAIL, "project", sbx_last_error(), NULL);
 	} else {
@@ -52,6 +77,9 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 const struct sbx_cmd sbx_cmd_doctor = {
 	.name = "doctor",
 	.summary = "check the host: backend, notifier, plugins, config",
-	.usage = "sbx doctor",
+	.usage = "sbx doctor [--json]",
+	.description = "One line per check, ok, warn or fail, with the fix for what is not ok.\n"
+		"Exits 1 when a check fails.",
+	.options = options,
 	.exec = cmd_doctor,
 };

@@ -1,12 +1,27 @@
 #include "cmd.h"
 #include "json.h"
+#include "term.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const struct sbx_option options[] = {
 	{ "json", 0, SBX_OPT_FLAG, NULL, "one JSON object per line" },
 	{ NULL, 0, 0, NULL, NULL },
 };
+
+static enum sbx_color status_color(const char *status)
+{
+	if (!status)
+		return SBX_COLOR_RESET;
+	if (!strcmp(status, "Running") || !strcmp(status, "Ready"))
+		return SBX_COLOR_GREEN;
+	if (!strcmp(status, "Detached") || !strcmp(status, "Stopped"))
+		return SBX_COLOR_YELLOW;
+	if (!strcmp(status, "Orphaned") || !strcmp(status, "Broken"))
+		return SBX_COLOR_RED;
+	return SBX_COLOR_RESET;
+}
 
 static int cmd_ls(int argc, char **argv, struct sbx_ctx *ctx)
 {
@@ -33,8 +48,10 @@ static int cmd_ls(int argc, char **argv, struct sbx_ctx *ctx)
 			sbx_buf_release(&b);
 			continue;
 		}
-		printf("%-32s %-7s %-10s %-8s ", sbx_json_get_string(e, "name"),
-		       sbx_json_get_string(e, "backend"), kind ? kind : "-", status ? status : "-");
+		printf("%-32s %-7s %-10s ", sbx_json_get_string(e, "name"),
+		       sbx_json_get_string(e, "backend"), kind ? kind : "-");
+		sbx_print_colored(stdout, status_color(status), status ? status : "-", 8);
+		fputc(' ', stdout);
 		if (owner > 0)
 			printf("%-8.0f ", owner);
 		else
