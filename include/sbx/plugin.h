@@ -84,7 +84,10 @@ SBX_PLUGIN_EXPORT const struct sbx_plugin *sbx_plugin_entry(void);
 
 /* "lima" or "bwrap". */
 const char *sbx_plugin_backend(const struct sbx_plugin_ctx *ctx);
-/* The project's root (mounted read-write at the same path inside). */
+/*
+ * The project's root (mounted read-write at the same path inside); NULL when
+ * there is none (a provision step must not depend on it anyway).
+ */
 const char *sbx_plugin_project_dir(const struct sbx_plugin_ctx *ctx);
 /* Records why the step failed (one line, lowercase, no full stop); returns -1. */
 int sbx_plugin_error(struct sbx_plugin_ctx *ctx, const char *fmt, ...) SBX_PLUGIN_FORMAT(2, 3);
