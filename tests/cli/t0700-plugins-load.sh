@@ -88,6 +88,17 @@ test_expect_success 'the built plugins call sbx only through <sbx/plugin.h>' '
 	test_line_count outside 0
 '
 
+test_expect_success 'make install puts them in LIBDIR/plugins, where the installed sbx looks' '
+	make -s -C "$SRC_DIR" BUILD="$SBX_BUILD" install DESTDIR="$TRASH/dest" PREFIX=/opt/sbx >log 2>&1 &&
+	for p in chromium docker gpg node python; do
+		test -f "$TRASH/dest/opt/sbx/lib/sbx/plugins/$p.so" || { echo "no $p.so"; return 1; }
+	done &&
+	"$TRASH/dest/opt/sbx/bin/sbx" plugins >out &&
+	test_grep "^ *$TRASH/dest/opt/sbx/lib/sbx/plugins/gpg.so (ABI 1)$" out &&
+	! grep "$SBX_BUILD" out &&
+	rm -r "$TRASH/dest"
+'
+
 test_expect_success 'SBX_PLUGIN_PATH comes first; a later plugin of the name is shadowed' '
 	simple_plugin node | build_plugin "$PLUGINS" node &&
 	SBX_PLUGIN_PATH="$PLUGINS" "$SBX" plugins ls --json >out &&
