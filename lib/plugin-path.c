@@ -69,8 +69,12 @@ int sbx_plugin_path(struct sbx_plugin_dir **dirs, size_t *nr)
 		sbx_clear_error();
 	/* A build tree keeps them beside sbx; an install that moved, in ../lib/sbx. */
 	if (exe) {
+		char *up = strrchr(exe, '/');
+
 		add_dir(dirs, nr, &alloc, sbx_path_join(exe, "plugins"), "beside sbx");
-		add_dir(dirs, nr, &alloc, sbx_asprintf("%s/../lib/sbx/plugins", exe), "beside sbx");
+		if (up)
+			add_dir(dirs, nr, &alloc, sbx_asprintf("%.*s/lib/sbx/plugins",
+							       (int)(up - exe), exe), "beside sbx");
 	}
 	add_dir(dirs, nr, &alloc, sbx_strdup(SBX_LIBDIR "/plugins"), "libdir");
 	free(data);
