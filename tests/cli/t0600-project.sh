@@ -95,6 +95,21 @@ test_expect_success 'GIT_DIR and GIT_WORK_TREE in the environment are ignored' '
 	not_mounted "$APP"
 '
 
+if [ "$(id -u)" = 0 ]; then
+	test_expect_success 'a repository of another user is refused, naming safe.directory' '
+		make_repo foreign &&
+		chown -R 12345 foreign &&
+		(cd foreign && test_expect_code 2 "$SBX" shell --backend bwrap -- true 2>../err) &&
+		test_line_count err 1 &&
+		test_grep "repository at .$TRASH/foreign. belongs to another user: run sbx as its owner" err &&
+		test_grep "safe.directory" err &&
+		(cd foreign && test_expect_code 1 "$SBX" wt ls 2>../err) &&
+		test_grep "belongs to another user" err
+	'
+else
+	test_skip 'a repository of another user is refused' 'making one needs root'
+fi
+
 test_expect_success 'sbx doctor names the project of a worktree' '
 	(cd feature && "$SBX" doctor >../out 2>&1 || true) &&
 	test_grep "project: $WT$" out
