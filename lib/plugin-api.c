@@ -15,10 +15,13 @@
 
 #include <sbx/plugin.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const step_names[] = { "provision", "prepare", "sandbox", "doctor" };
 
@@ -254,6 +257,8 @@ int sbx_plugin_add_mount(struct sbx_plugin_ctx *ctx, const char *host, const cha
 	if (!guest_ok(guest))
 		return failf(ctx, "sbx_plugin_add_mount(): the sandbox path '%s' is neither "
 			     "absolute nor ~/...", guest ? guest : "(null)");
+	if (access(host, F_OK))
+		return failf(ctx, "cannot mount '%s': %s", host, strerror(errno));
 	sbx_session_add_mount(ctx->session, host, guest, writable);
 	return 0;
 }
@@ -262,6 +267,7 @@ int sbx_plugin_forward_socket(struct sbx_plugin_ctx *ctx, const char *host, cons
 {
 	struct sbx_plugin_session *ps;
 	struct sbx_plugin_forward *f;
+	struct stat st;
 
 	if (!in_step(ctx, SESSION_STEPS, "sbx_plugin_forward_socket"))
 		return -1;
@@ -271,6 +277,10 @@ int sbx_plugin_forward_socket(struct sbx_plugin_ctx *ctx, const char *host, cons
 	if (!guest_ok(guest))
 		return failf(ctx, "sbx_plugin_forward_socket(): the sandbox path '%s' is neither "
 			     "absolute nor ~/...", guest ? guest : "(null)");
+	if (stat(host, &st))
+		return failf(ctx, "cannot forward '%s': %s", host, strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return failf(ctx, "cannot forward '%s': not a socket", host);
 	/* bwrap shares the host's kernel: the socket itself is bound in. */
 	if (!strcmp(ctx->backend, "bwrap")) {
 		sbx_session_add_mount(ctx->session, host, guest, 1);

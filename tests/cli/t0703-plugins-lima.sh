@@ -88,6 +88,10 @@ test_expect_success 'docker works with Lima: accepted alone' '
 test_expect_success 'tprobe: template scripts in lima.yaml; mounts, forwards, env and files in its clone' '
 	tprobe_source | build_plugin "$PLUGINS" tprobe &&
 	echo "{\"plugins\": [\"tprobe\"]}" >.sbx.json &&
+	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" run --keep -- first 2>err &&
+	test_grep "^sbx run: plugin tprobe: cannot forward .$PROJ/../tprobe.sock.: No such file or directory$" err &&
+	! lima_names | grep -- -keep &&
+	listen_socket "$TRASH/tprobe.sock" &&
 	SBX_PLUGIN_PATH="$PLUGINS" "$SBX" run --keep -- first 2>err &&
 	template_yaml tprobe.yaml &&
 	test_grep "echo tprobe-system" tprobe.yaml &&
