@@ -105,7 +105,7 @@ int sbx_wt_new(struct sbx_wt *wt, int argc, char **argv)
 	const char *branch = argc > 2 ? argv[2] : NULL, *base = sbx_opt_value(wt->ctx, "base");
 	int run = sbx_opt_count(wt->ctx, "run"), dashes = argc > 3 && !strcmp(argv[3], "--");
 	int created = 0, ret;
-	char *path;
+	char *path, *real;
 
 	if (!branch || !strcmp(branch, "--"))
 		return sbx_usage_error(wt->ctx, "'new' needs a BRANCH");
@@ -120,6 +120,12 @@ int sbx_wt_new(struct sbx_wt *wt, int argc, char **argv)
 	if (ret) {
 		free(path);
 		return sbx_fail(wt->ctx, ret == -2 ? SBX_WT_USAGE : SBX_WT_REFUSED);
+	}
+	/* As git records it, and `sbx wt ls` shows it: without symbolic links. */
+	real = realpath(path, NULL);
+	if (real) {
+		free(path);
+		path = real;
 	}
 	fprintf(stderr, "sbx wt: %s branch '%s' checked out in '%s'\n",
 		created ? "new" : "existing", branch, path);
