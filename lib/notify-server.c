@@ -58,6 +58,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define MAX_CLIENTS 256
 #define MAX_GROUPS 256
@@ -66,7 +69,8 @@
 #define CLIENT_IDLE_MS 30000
 #define NOTIFIER_TIMEOUT_MS 10000
 #define STATS_WAIT_MS 10000
-#define READ_CHUNK (64 * 1024)
+#define READ_CHUNK (16 * 1024)
+#define TRIM_MS 1000
 #define OUTPUT_MAX 1024
 
 struct note {
@@ -118,6 +122,7 @@ struct server {
 	char *config_file;
 	struct timespec config_mtime;
 	long long config_checked;
+	long long trimmed;
 	struct sbx_strvec events;
 	char *sound;
 	char *chunk;
@@ -1037,6 +1042,13 @@ static int serve_loop(struct server *srv)
 		for (size_t i = 0; i < srv->nr_clients; i++)
 			check_wait(srv, &srv->clients[i], now);
 		compact_clients(srv);
+#ifdef __GLIBC__
+		/* After a burst, the lines' memory goes back (at most once a second). */
+		if (!srv->nr_clients && !srv->running && now - srv->trimmed >= TRIM_MS) {
+			malloc_trim(0);
+			srv->trimmed = now;
+		}
+#endif
 	}
 	free(fds);
 	return 0;

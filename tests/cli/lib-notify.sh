@@ -56,7 +56,8 @@ start_server() {
 # stop_server [SIGNAL]: sets SERVER_EXIT to the server's exit code.
 stop_server() {
 	kill "-${1:-TERM}" "$SERVER_PID"
-	wait "$SERVER_PID"
+	# (the shell's own "Killed" for a SIGKILL is not news)
+	{ wait "$SERVER_PID"; } 2>/dev/null
 	SERVER_EXIT=$?
 	SERVER_PID=
 }
