@@ -327,6 +327,30 @@ static void add_git_dir(struct sbx_session *s, const char *dir)
 	add_mount(s, dir, dir, 1);
 }
 
+/*
+ * What git on the host runs or obeys is never writable from the sandbox:
+ * hooks, and config (core.fsmonitor, core.hooksPath, aliases, filters), or a
+ * compromised agent would run code on the host at the user's next git command.
+ * Bound read-only over the writable git directory; hooks/ is made first if
+ * missing, so it cannot be created inside either.
+ */
+static void protect_git_dir(struct sbx_session *s, const char *dir)
+{
+	static const char *const names[] = { "hooks", "config", "config.worktree", NULL };
+
+	if (!dir)
+		return;
+	for (size_t i = 0; names[i]; i++) {
+		char *path = sbx_asprintf("%s/%s", dir, names[i]);
+
+		if (!strcmp(names[i], "hooks") && sbx_mkdir_p(path, 0755))
+			sbx_clear_error();
+		if (!access(path, F_OK))
+			add_mount(s, path, path, 0);
+		free(path);
+	}
+}
+
 static int resolve_mounts(struct sbx_session *s)
 {
 	const cJSON *mounts = sbx_config_get(s->cfg, "mounts");
@@ -340,6 +364,10 @@ static int resolve_mounts(struct sbx_session *s)
 	 */
 	add_git_dir(s, s->project.common_dir);
 	add_git_dir(s, s->project.git_dir);
+	protect_git_dir(s, s->project.common_dir);
+	if (s->project.git_dir && (!s->project.common_dir ||
+				   strcmp(s->project.git_dir, s->project.common_dir)))
+		protect_git_dir(s, s->project.git_dir);
 	if (s->agent.config_dir && !strcmp(s->agent.name, "claude")) {
 		char *home = sbx_home_dir(), *enc = sbx_claude_project_dirname(s->project.dir);
 		char *host, *guest;
