@@ -38,6 +38,12 @@ struct sbx_backend {
 	int (*prune)(int dry_run, cJSON *removed);
 	/* Adds its lines to `sbx doctor`. */
 	void (*doctor)(const struct sbx_config *cfg, sbx_report_fn report);
+	/*
+	 * Attaches the terminal to the agent a run keeps in tmux (tmux.h), by the
+	 * run's name or its sandbox's. Returns the agent's exit code when it ends
+	 * while attached, 0 when detached again, -1 with a message.
+	 */
+	int (*attach)(const char *name);
 };
 
 extern const struct sbx_backend sbx_backend_lima;

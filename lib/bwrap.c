@@ -17,6 +17,7 @@
  */
 #include "agents.h"
 #include "backend.h"
+#include "bwrap.h"
 #include "config.h"
 #include "error.h"
 #include "fsutil.h"
@@ -28,6 +29,7 @@
 #include "plugin.h"
 #include "session.h"
 #include "spawn.h"
+#include "tmux.h"
 #include "xalloc.h"
 
 #include <sbx/plugin.h>
@@ -103,7 +105,7 @@ static char *data_path(const char *name, const char *leaf)
 	return path;
 }
 
-static char *session_dir(const char *name)
+char *sbx_bwrap_session_dir(const char *name)
 {
 	char *run = sbx_runtime_dir(), *path;
 
@@ -402,6 +404,8 @@ struct sandbox {
 	struct sbx_strvec env;
 	int fds[3];
 	int nr_fds;
+	const char *tmux_dir;		/* bound at SBX_TMUX_DIR, or NULL */
+	const char *tmux_session;	/* run the command in tmux (tmux.h), or NULL */
 };
 
 static int add_fd(struct sandbox *b, int fd)
@@ -419,7 +423,7 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 {
 	struct sandbox_user u;
 	struct sbx_buf text = SBX_BUF_INIT;
-	const char *term = getenv("TERM"), *lang = getenv("LANG"), *auth = getenv("SSH_AUTH_SOCK");
+	const char *auth = getenv("SSH_AUTH_SOCK");
 	int ret = -1;
 	char num[3][16];
 
@@ -477,22 +481,35 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", auth, "/run/sbx/ssh-agent.sock", NULL });
 		sbx_strvec_push(&b->env, "SSH_AUTH_SOCK=/run/sbx/ssh-agent.sock");
 	}
+	if (b->tmux_dir)
+		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", b->tmux_dir, SBX_TMUX_DIR, NULL });
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--chdir", s->project.dir, "--", NULL });
+	if (b->tmux_session)
+		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
 	sbx_session_launcher_argv(s, s->env.nr ? ENV_FILE : "", &b->args);
-
-	/* bwrap and the sandbox start from this environment, and nothing else of ours. */
-	sbx_strvec_pushf(&b->env, "PATH=%s", SANDBOX_PATH);
-	sbx_strvec_pushf(&b->env, "HOME=%s", u.home);
-	sbx_strvec_pushf(&b->env, "USER=%s", u.name);
-	sbx_strvec_pushf(&b->env, "LOGNAME=%s", u.name);
-	sbx_strvec_push(&b->env, "SHELL=/bin/bash");
-	sbx_strvec_pushf(&b->env, "TERM=%s", term && *term ? term : "dumb");
-	sbx_strvec_pushf(&b->env, "LANG=%s", lang && *lang ? lang : "C.UTF-8");
+	sbx_bwrap_env(&b->env);
 	ret = 0;
 out:
 	sbx_buf_release(&text);
 	sandbox_user_release(&u);
 	return ret;
+}
+
+void sbx_bwrap_env(struct sbx_strvec *env)
+{
+	const char *term = getenv("TERM"), *lang = getenv("LANG");
+	struct sandbox_user u;
+
+	/* bwrap and the sandbox start from this environment, and nothing else of ours. */
+	sandbox_user(&u);
+	sbx_strvec_pushf(env, "PATH=%s", SANDBOX_PATH);
+	sbx_strvec_pushf(env, "HOME=%s", u.home);
+	sbx_strvec_pushf(env, "USER=%s", u.name);
+	sbx_strvec_pushf(env, "LOGNAME=%s", u.name);
+	sbx_strvec_push(env, "SHELL=/bin/bash");
+	sbx_strvec_pushf(env, "TERM=%s", term && *term ? term : "dumb");
+	sbx_strvec_pushf(env, "LANG=%s", lang && *lang ? lang : "C.UTF-8");
+	sandbox_user_release(&u);
 }
 
 static void sandbox_release(struct sandbox *b)
@@ -504,28 +521,50 @@ static void sandbox_release(struct sandbox *b)
 	sbx_strvec_clear(&b->env);
 }
 
-static int run_bwrap(struct sbx_session *s, const char *home)
+int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
+		    const char *tmux_session, struct sbx_child *c)
 {
-	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1, -1, -1 }, 0 };
-	struct sbx_child c = SBX_CHILD_INIT;
+	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1, -1, -1 }, 0, tmux_dir,
+			     tmux_session };
 	char *tools = data_path("tools", NULL);
-	int code = -1;
+	int ret = -1;
 
-	if (!tools || build_sandbox(s, home, tools, &b))
-		goto out;
-	sbx_strvec_pushv(&c.args, (const char *const *)b.args.v);
-	sbx_strvec_pushv(&c.env, (const char *const *)b.env.v);
-	c.clean_env = 1;
-	c.forward_signals = 1;
-	for (int i = 0; i < b.nr_fds; i++)
-		c.pass_fds[c.nr_pass_fds++] = b.fds[i];
-	code = sbx_child_run(&c);
-	if (code == 127 && c.pid < 0 && !sbx_which(bwrap_program()))
-		code = sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
-out:
-	sbx_child_release(&c);
+	if (tools && !build_sandbox(s, home, tools, &b)) {
+		sbx_strvec_pushv(&c->args, (const char *const *)b.args.v);
+		sbx_strvec_pushv(&c->env, (const char *const *)b.env.v);
+		c->clean_env = 1;
+		/* The memory files are the caller's now. */
+		for (int i = 0; i < b.nr_fds; i++) {
+			c->pass_fds[c->nr_pass_fds++] = b.fds[i];
+			b.fds[i] = -1;
+		}
+		ret = 0;
+	}
 	sandbox_release(&b);
 	free(tools);
+	return ret;
+}
+
+void sbx_bwrap_child_release(struct sbx_child *c)
+{
+	for (int i = 0; i < c->nr_pass_fds; i++)
+		close(c->pass_fds[i]);
+	c->nr_pass_fds = 0;
+	sbx_child_release(c);
+}
+
+static int run_bwrap(struct sbx_session *s, const char *home)
+{
+	struct sbx_child c = SBX_CHILD_INIT;
+	int code = -1;
+
+	if (!sbx_bwrap_child(s, home, NULL, NULL, &c)) {
+		c.forward_signals = 1;
+		code = sbx_child_run(&c);
+		if (code == 127 && c.pid < 0 && !sbx_which(bwrap_program()))
+			code = sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+	}
+	sbx_bwrap_child_release(&c);
 	return code;
 }
 
@@ -549,7 +588,7 @@ static int reap(int dry_run, cJSON *removed)
 			sbx_json_append(removed, sbx_json_new_string(name));
 		if (dry_run)
 			continue;
-		dir = kind && !strcmp(kind, "session") ? session_dir(name) : NULL;
+		dir = kind && !strcmp(kind, "session") ? sbx_bwrap_session_dir(name) : NULL;
 		if ((dir && sbx_remove_tree(dir)) || sbx_owner_remove(name))
 			ret = -1;
 		free(dir);
@@ -577,7 +616,7 @@ static int run(struct sbx_session *s)
 	char *tmpl = NULL, *tmpl_home = NULL, *keep = NULL, *name = NULL, *dir = NULL;
 	char *home = NULL;
 	cJSON *extra;
-	int code = -1, recorded = 0;
+	int code = -1, recorded = 0, handed_over = 0;
 
 	if (ensure_template(s, &tmpl, 1) || install_agent(s) || reap(0, NULL))
 		goto out;
@@ -588,7 +627,7 @@ static int run(struct sbx_session *s)
 		keep = sbx_persistent_name(&s->project);
 		home = data_path(keep, "home");
 	} else {
-		dir = session_dir(name);
+		dir = sbx_bwrap_session_dir(name);
 		home = dir ? sbx_path_join(dir, "home") : NULL;
 	}
 	if (!tmpl_home || !home)
@@ -602,8 +641,13 @@ static int run(struct sbx_session *s)
 	if (sbx_notify_session_env(s, keep ? keep : name, NOTIFY_SOCKET) ||
 	    prepare_home(tmpl_home, home))
 		goto out;
-	if (!sbx_pending_signal())
+	if (!sbx_pending_signal() && s->tmux)
+		code = sbx_bwrap_run_tmux(s, home, name, keep ? keep : name, &handed_over);
+	else if (!sbx_pending_signal())
 		code = run_bwrap(s, home);
+	/* Detached or not, the keeper owns the sandbox now and removes it (tmux.h). */
+	if (handed_over)
+		recorded = 0;
 out:
 	if (recorded && dir && sbx_remove_tree(dir))
 		sbx_warn("%s", sbx_last_error());
@@ -618,8 +662,8 @@ out:
 	return code;
 }
 
-static void add_entry(cJSON *out, const char *name, const char *kind, const char *status,
-		      const char *project, double owner)
+static cJSON *add_entry(cJSON *out, const char *name, const char *kind, const char *status,
+			const char *project, double owner)
 {
 	cJSON *e = sbx_json_append(out, sbx_json_new_object());
 
@@ -631,6 +675,7 @@ static void add_entry(cJSON *out, const char *name, const char *kind, const char
 		sbx_json_add_string(e, "project", project);
 	if (owner > 0)
 		sbx_json_add_number(e, "owner", owner);
+	return e;
 }
 
 /* The live record that uses sandbox `name`, if any. */
@@ -664,9 +709,10 @@ static int list(cJSON *out)
 
 		if (!backend || strcmp(backend, BACKEND) || !kind || strcmp(kind, "session"))
 			continue;
-		add_entry(out, sbx_json_get_string(r, "name"), "session",
-			  sbx_owner_alive(r) ? "Running" : "Orphaned",
-			  sbx_json_get_string(r, "project"), sbx_json_get_number(r, "pid", 0));
+		sbx_bwrap_tmux_listing(add_entry(out, sbx_json_get_string(r, "name"), "session",
+						 sbx_owner_alive(r) ? "Running" : "Orphaned",
+						 sbx_json_get_string(r, "project"),
+						 sbx_json_get_number(r, "pid", 0)), r);
 	}
 	n = scandir(base, &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
@@ -680,9 +726,10 @@ static int list(cJSON *out)
 
 			meta = data_path(d, "template.json");
 			if (len > 5 && !strcmp(d + len - 5, "-keep")) {
-				add_entry(out, d, "persistent", user ? "Running" : "Stopped",
-					  user ? sbx_json_get_string(user, "project") : NULL,
-					  user ? sbx_json_get_number(user, "pid", 0) : 0);
+				sbx_bwrap_tmux_listing(add_entry(out, d, "persistent",
+					user ? "Running" : "Stopped",
+					user ? sbx_json_get_string(user, "project") : NULL,
+					user ? sbx_json_get_number(user, "pid", 0) : 0), user);
 			} else if (!access(meta, F_OK)) {
 				if (sbx_jsonc_read_file(meta, &rec))
 					sbx_clear_error();
@@ -740,7 +787,7 @@ static int remove_sandbox(const char *name, int force)
 	dir = data_path(name, NULL);
 	ret = dir ? sbx_remove_tree(dir) : -1;
 	free(dir);
-	dir = session_dir(name);
+	dir = sbx_bwrap_session_dir(name);
 	if (!ret && dir)
 		ret = sbx_remove_tree(dir);
 	free(dir);
@@ -783,4 +830,5 @@ const struct sbx_backend sbx_backend_bwrap = {
 	.remove = remove_sandbox,
 	.prune = prune,
 	.doctor = doctor,
+	.attach = sbx_bwrap_attach,
 };

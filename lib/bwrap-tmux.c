@@ -1,0 +1,339 @@
+/*
+ * The bwrap backend's tmux mode (tmux.h). The keeper runs bwrap, whose
+ * sandbox runs the tmux server and the agent in its session; the sandbox's
+ * tmux directory (socket, status, ready) is $XDG_RUNTIME_DIR/sbx/sessions/
+ * NAME/tmux on the host, bound at SBX_TMUX_DIR. The terminal's tmux client
+ * joins the sandbox's namespaces (nsenter.h), so it runs inside as well.
+ *
+ * The keeper's record (owner.h) says where to attach:
+ *   "tmux": {"session": NAME, "pid": the sandbox's first process (bwrap's
+ *            --info-fd), "pidns": its pid namespace, "dir": the host directory}
+ */
+#include "bwrap.h"
+#include "backend.h"
+#include "error.h"
+#include "fsutil.h"
+#include "json.h"
+#include "nsenter.h"
+#include "owner.h"
+#include "paths.h"
+#include "tmux.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define START_MS 15000
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int file_in(const char *dir, const char *leaf)
+{
+	char *path = sbx_path_join(dir, leaf);
+	int there = !access(path, F_OK);
+
+	free(path);
+	return there;
+}
+
+/* The agent's status as the pane left it in dir; -1 when there is none (yet). */
+static int read_status(const char *dir)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	char *path = sbx_path_join(dir, "status");
+	int st = -1;
+
+	if (!access(path, F_OK) && !sbx_buf_read_file(&b, path))
+		st = sbx_tmux_parse_status(b.buf);
+	sbx_clear_error();
+	sbx_buf_release(&b);
+	free(path);
+	return st;
+}
+
+/* The inode of a process's pid namespace, naming the sandbox it runs in; 0 when gone. */
+static double pid_namespace(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/pid", (long)pid);
+	return stat(path, &st) ? 0 : (double)st.st_ino;
+}
+
+/* The tmux client, inside the sandbox whose first process is pid, on our terminal. */
+static int attach_client(pid_t pid, const char *session)
+{
+	struct sbx_strvec argv = SBX_STRVEC_INIT, env = SBX_STRVEC_INIT;
+	char *mark = sbx_tmux_mark(session);
+	int code;
+
+	sbx_tmux_attach_argv(SBX_TMUX_DIR "/sock", session, &argv);
+	sbx_bwrap_env(&env);
+	code = sbx_nsenter_run(pid, argv.v, env.v, "/");
+	sbx_tmux_unmark(mark);
+	sbx_strvec_clear(&argv);
+	sbx_strvec_clear(&env);
+	return code;
+}
+
+/* bwrap's --info-fd: {"child-pid": N, ...}, read until it parses. */
+static cJSON *read_info(int fd)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	cJSON *info = NULL;
+	char chunk[1024];
+	ssize_t n;
+
+	while (!info && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		sbx_buf_add(&b, chunk, (size_t)n);
+		info = cJSON_Parse(b.buf);
+	}
+	sbx_buf_release(&b);
+	return info;
+}
+
+/* The keeper: bwrap, then the record that says where to attach, then the word to the foreground. */
+static int keep(struct sbx_session *s, const char *home, const char *dir, const char *name,
+		const char *sandbox, int sync)
+{
+	struct sbx_child c = SBX_CHILD_INIT, b = SBX_CHILD_INIT;
+	int info[2] = { -1, -1 }, code = -1;
+	cJSON *doc = NULL, *extra, *tmux;
+	double pid;
+
+	if (pipe(info) || fcntl(info[0], F_SETFD, FD_CLOEXEC)) {
+		sbx_error_errno("cannot create a pipe");
+		goto out;
+	}
+	if (sbx_bwrap_child(s, home, dir, name, &b))
+		goto out;
+	/* --info-fd first, so that bwrap says where the sandbox's processes are. */
+	sbx_strvec_push(&c.args, b.args.v[0]);
+	sbx_strvec_push(&c.args, "--info-fd");
+	sbx_strvec_pushf(&c.args, "%d", info[1]);
+	sbx_strvec_pushv(&c.args, (const char *const *)b.args.v + 1);
+	sbx_strvec_pushv(&c.env, (const char *const *)b.env.v);
+	c.clean_env = 1;
+	c.forward_signals = 1;
+	for (int i = 0; i < b.nr_pass_fds; i++)
+		c.pass_fds[c.nr_pass_fds++] = b.pass_fds[i];
+	c.pass_fds[c.nr_pass_fds++] = info[1];
+	if (sbx_child_start(&c))
+		goto out;
+	close(info[1]);
+	info[1] = -1;
+	doc = read_info(info[0]);
+	pid = sbx_json_get_number(doc, "child-pid", 0);
+	if (pid <= 0) {
+		sbx_error("bwrap did not say where the sandbox runs");
+		kill(c.pid, SIGTERM);
+		sbx_child_wait(&c);
+		goto out;
+	}
+	extra = sbx_json_new_object();
+	sbx_json_add_string(extra, "sandbox", sandbox);
+	tmux = sbx_json_add_item(extra, "tmux", sbx_json_new_object());
+	sbx_json_add_string(tmux, "session", name);
+	sbx_json_add_number(tmux, "pid", pid);
+	sbx_json_add_number(tmux, "pidns", pid_namespace((pid_t)pid));
+	sbx_json_add_string(tmux, "dir", dir);
+	/* From here the keeper is the owner: the foreground may go. */
+	if (sbx_owner_write(name, SBX_BWRAP_BACKEND, strcmp(sandbox, name) ? "persistent" : "session",
+			    s->project.dir, extra)) {
+		kill(c.pid, SIGTERM);
+		sbx_child_wait(&c);
+		goto out;
+	}
+	dprintf(sync, "%.0f\n", pid);
+	close(sync);
+	sync = -1;
+	code = sbx_child_wait(&c);
+out:
+	if (sync >= 0)
+		close(sync);
+	for (int i = 0; i < 2; i++)
+		if (info[i] >= 0)
+			close(info[i]);
+	cJSON_Delete(doc);
+	sbx_bwrap_child_release(&b);
+	c.nr_pass_fds = 0;
+	sbx_child_release(&c);
+	return code;
+}
+
+/* The foreground: waits for the session, attaches, and tells an ended agent from a detach. */
+static int foreground(const char *dir, const char *name, pid_t keeper, int sync)
+{
+	char buf[32] = "";
+	ssize_t n;
+	long pid;
+	int code, waited = 0, sig;
+
+	while ((n = read(sync, buf, sizeof(buf) - 1)) < 0 && errno == EINTR)
+		;
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 0) {
+		code = sbx_tmux_wait_keeper(keeper);
+		return sbx_error("the sandbox did not start (exit %d); its log is in "
+				 "$XDG_STATE_HOME/sbx/logs/%s.log", code, name);
+	}
+	/* The server is up once the session is: the pane's command may even have ended. */
+	while (!file_in(dir, "ready") && read_status(dir) < 0 && sbx_tmux_keeper_running(keeper) &&
+	       waited < START_MS && !sbx_pending_signal()) {
+		sleep_ms(20);
+		waited += 20;
+	}
+	sig = sbx_pending_signal();
+	if (sig && sig != SIGHUP) {
+		/* Interrupted before it was attached: end it, as a run without tmux would end. */
+		kill(keeper, SIGTERM);
+		return sbx_tmux_wait_keeper(keeper);
+	}
+	if (!sig && sbx_tmux_keeper_running(keeper) && read_status(dir) < 0) {
+		code = attach_client((pid_t)pid, name);
+		if (code < 0)
+			return -1;
+	}
+	if (read_status(dir) >= 0 || !sbx_tmux_keeper_running(keeper))
+		return sbx_tmux_wait_keeper(keeper);
+	sbx_tmux_say_detached(name);
+	return 0;
+}
+
+int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name,
+		       const char *sandbox, int *handed_over)
+{
+	char *sdir = sbx_bwrap_session_dir(name), *dir = NULL;
+	int sync[2] = { -1, -1 }, code = -1, keeper_here;
+	pid_t keeper;
+
+	*handed_over = 0;
+	if (!sbx_which("tmux")) {
+		sbx_error("tmux was not found: install tmux (apt-get install tmux), or run "
+			  "without --tmux");
+		goto out;
+	}
+	if (!sdir || sbx_mkdir_private(sdir, 0700))
+		goto out;
+	dir = sbx_path_join(sdir, "tmux");
+	if (sbx_remove_tree(dir) || sbx_mkdir_private(dir, 0700))
+		goto out;
+	if (pipe(sync) || fcntl(sync[0], F_SETFD, FD_CLOEXEC) || fcntl(sync[1], F_SETFD, FD_CLOEXEC)) {
+		sbx_error_errno("cannot create a pipe");
+		goto out;
+	}
+	keeper_here = sbx_tmux_fork_keeper(name, &keeper);
+	if (keeper_here < 0)
+		goto out;
+	if (keeper_here) {
+		close(sync[0]);
+		code = keep(s, home, dir, name, sandbox, sync[1]);
+		if (code < 0)
+			fprintf(stderr, "sbx run: %s\n", sbx_last_error());
+		/* A persistent sandbox's home stays; this run's directory goes. */
+		if (sbx_remove_tree(strcmp(sandbox, name) ? sdir : dir))
+			sbx_warn("%s", sbx_last_error());
+	} else {
+		*handed_over = 1;
+		close(sync[1]);
+		code = foreground(dir, name, keeper, sync[0]);
+		close(sync[0]);
+	}
+out:
+	free(sdir);
+	free(dir);
+	return code;
+}
+
+static const cJSON *tmux_of(const cJSON *record)
+{
+	const cJSON *t = record ? cJSON_GetObjectItemCaseSensitive(record, "tmux") : NULL;
+
+	return cJSON_IsObject(t) && sbx_owner_alive(record) ? t : NULL;
+}
+
+void sbx_bwrap_tmux_listing(cJSON *entry, const cJSON *record)
+{
+	const cJSON *t = tmux_of(record);
+	int attached;
+
+	if (!t)
+		return;
+	attached = sbx_tmux_attached(sbx_json_get_string(t, "session")) > 0;
+	sbx_json_add_string(entry, "tmux", attached ? "attached" : "detached");
+	if (!attached) {
+		cJSON_DeleteItemFromObjectCaseSensitive(entry, "status");
+		sbx_json_add_string(entry, "status", "Detached");
+	}
+}
+
+int sbx_bwrap_attach(const char *name)
+{
+	cJSON *records;
+	const cJSON *t = NULL;
+	char *dir = NULL, *session = NULL;
+	double pid = 0;
+	int code = -1;
+
+	if (sbx_owner_list(&records))
+		return -1;
+	for (const cJSON *r = records->child; r && !t; r = r->next) {
+		const char *n = sbx_json_get_string(r, "name");
+		const char *sandbox = sbx_json_get_string(r, "sandbox");
+		const char *backend = sbx_json_get_string(r, "backend");
+
+		if (backend && !strcmp(backend, SBX_BWRAP_BACKEND) && n &&
+		    (!strcmp(n, name) || (sandbox && !strcmp(sandbox, name))))
+			t = tmux_of(r);
+	}
+	if (t) {
+		pid = sbx_json_get_number(t, "pid", 0);
+		dir = sbx_strdup(sbx_json_get_string(t, "dir") ? sbx_json_get_string(t, "dir") : "");
+		session = sbx_strdup(sbx_json_get_string(t, "session") ?
+				     sbx_json_get_string(t, "session") : name);
+		/* The same sandbox still, not a process that took its number. */
+		if (pid <= 0 || pid_namespace((pid_t)pid) != sbx_json_get_number(t, "pidns", -1))
+			t = NULL;
+	}
+	cJSON_Delete(records);
+	if (!t) {
+		sbx_error("'%s' runs no agent in tmux (see 'sbx ls')", name);
+		goto out;
+	}
+	code = attach_client((pid_t)pid, session);
+	if (code >= 0) {
+		int st = read_status(dir);
+
+		if (st >= 0) {
+			code = st;	/* the agent ended while attached */
+		} else {
+			code = 0;	/* detached again, or ended and already removed */
+			if (file_in(dir, "ready"))
+				sbx_tmux_say_detached(session);
+		}
+	}
+out:
+	free(dir);
+	free(session);
+	return code;
+}

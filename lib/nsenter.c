@@ -1,0 +1,184 @@
+/* Running a program inside a sandbox's namespaces (nsenter.h). */
+#include "nsenter.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+
+/* The user namespace first: joining it grants what joining the others needs. */
+static const struct {
+	const char *name;
+	int type;
+} spaces[] = {
+	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
+	{ "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+	{ "cgroup", CLONE_NEWCGROUP },
+};
+#define NR_SPACES (sizeof(spaces) / sizeof(spaces[0]))
+
+/* Opens pid's namespaces that are not ours; -1 in fds[i] for those that are. */
+static int open_spaces(pid_t pid, int *fds)
+{
+	for (size_t i = 0; i < NR_SPACES; i++) {
+		char path[64], own[64];
+		struct stat theirs, mine;
+
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)pid, spaces[i].name);
+		snprintf(own, sizeof(own), "/proc/self/ns/%s", spaces[i].name);
+		fds[i] = -1;
+		if (stat(path, &theirs)) {
+			if (errno == ENOENT && i > 0)
+				continue;	/* a namespace this kernel does not have */
+			return sbx_error_errno("cannot find the sandbox's namespaces ('%s')", path);
+		}
+		if (!stat(own, &mine) && mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
+			continue;
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return sbx_error_errno("cannot open '%s'", path);
+	}
+	return 0;
+}
+
+/* execve, looking a bare name up in envp's PATH as the sandbox sees it. */
+static void exec_in_path(char *const *argv, char *const *envp)
+{
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+	char file[4096];
+
+	if (strchr(argv[0], '/')) {
+		execve(argv[0], argv, envp);
+		return;
+	}
+	for (char *const *e = envp; *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(file, sizeof(file), "%.*s/%s", (int)len, path, argv[0]);
+		execve(file, argv, envp);
+		path += len + (path[len] == ':');
+	}
+	errno = ENOENT;
+}
+
+static void join(int fd, int type, const char *name)
+{
+	if (fd >= 0 && setns(fd, type)) {
+		fprintf(stderr, "sbx: cannot enter the sandbox's %s namespace: %s\n", name,
+			strerror(errno));
+		_exit(125);
+	}
+}
+
+/*
+ * In the forked child: join, fork again, exec. Never returns. bwrap's
+ * --disable-userns runs the sandbox in a user namespace nested in the one
+ * that owns its other namespaces: that owner is joined first (to be allowed
+ * into the rest), the sandbox's own last.
+ */
+static void enter(const int *fds, char *const *argv, char *const *envp, const char *dir)
+{
+	int owner = fds[1] >= 0 ? ioctl(fds[1], NS_GET_USERNS) : -1, nested = 0;
+	struct stat a, b;
+	pid_t child;
+	int status;
+
+	if (owner >= 0 && fds[0] >= 0 && !fstat(owner, &a) && !fstat(fds[0], &b))
+		nested = a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+	join(nested ? owner : fds[0], CLONE_NEWUSER, nested ? "owning user" : "user");
+	for (size_t i = 1; i < NR_SPACES; i++)
+		if (fds[i] >= 0)
+			join(fds[i], spaces[i].type, spaces[i].name);
+	if (nested)
+		join(fds[0], CLONE_NEWUSER, "user");
+	if (owner >= 0)
+		close(owner);
+	child = fork();
+	if (child < 0) {
+		perror("sbx: cannot fork");
+		_exit(125);
+	}
+	if (child) {
+		while (waitpid(child, &status, 0) < 0)
+			if (errno != EINTR)
+				_exit(125);
+		if (WIFSIGNALED(status))
+			_exit(128 + WTERMSIG(status));
+		_exit(WEXITSTATUS(status));
+	}
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+#ifdef PR_CAP_AMBIENT
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+#endif
+	if (chdir(dir) && chdir("/"))
+		_exit(125);
+	exec_in_path(argv, envp);
+	fprintf(stderr, "sbx: cannot run '%s' in the sandbox: %s\n", argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+int sbx_nsenter_run(pid_t pid, char *const *argv, char *const *envp, const char *dir)
+{
+	int fds[NR_SPACES], status, ret = -1;
+	struct sigaction ign, old_int, old_quit;
+	pid_t child;
+
+	for (size_t i = 0; i < NR_SPACES; i++)
+		fds[i] = -1;
+	if (open_spaces(pid, fds))
+		goto out;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		sbx_error_errno("cannot fork");
+	} else if (!child) {
+		enter(fds, argv, envp, dir);
+	} else {
+		pid_t r;
+
+		while ((r = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+			;
+		if (r < 0)
+			sbx_error_errno("cannot wait for '%s'", argv[0]);
+		else
+			ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+out:
+	for (size_t i = 0; i < NR_SPACES; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return ret;
+}
+#else
+int sbx_nsenter_run(pid_t pid, char *const *argv, char *const *envp, const char *dir)
+{
+	(void)pid;
+	(void)argv;
+	(void)envp;
+	(void)dir;
+	return sbx_error("entering a sandbox needs Linux");
+}
+#endif
