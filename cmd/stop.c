@@ -33,7 +33,7 @@ static int cmd_stop(int argc, char **argv, struct sbx_ctx *ctx)
 
 		if (!b || !name || (!all && strcmp(name, argv[1])))
 			continue;
-		if (all && status && strcmp(status, "Running"))
+		if (all && status && strcmp(status, "Running") && strcmp(status, "Detached"))
 			continue;
 		if (b->stop(name))
 			ret = sbx_fail(ctx, 125);

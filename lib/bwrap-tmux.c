@@ -325,7 +325,10 @@ int sbx_bwrap_attach(const char *name)
 		int st = read_status(dir);
 
 		if (st >= 0) {
-			code = st;	/* the agent ended while attached */
+			/* The agent ended while attached: the keeper is removing the run. */
+			for (int waited = 0; waited < START_MS && file_in(dir, "ready"); waited += 20)
+				sleep_ms(20);
+			code = st;
 		} else {
 			code = 0;	/* detached again, or ended and already removed */
 			if (file_in(dir, "ready"))

@@ -1,0 +1,155 @@
+#!/bin/sh
+# tmux on the bwrap backend, through a terminal: a private tmux server of the
+# test plays the user's terminal (send-keys types, capture-pane reads); sbx
+# run --tmux starts the agent in a tmux server inside the sandbox; detaching
+# or closing the terminal leaves it running, `sbx ls` shows it Detached,
+# `sbx attach` brings it back, and its exit code comes through.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v bwrap >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&1; then
+	test_skip 'tmux on bwrap' 'bubblewrap or tmux is not installed'
+	test_done
+	exit 0
+fi
+
+export SBX_BACKEND=bwrap SBX_AGENT=shell
+mkdir -p proj
+cd proj || exit 1
+TERMINAL="$TRASH/terminal.sock"
+test_cleanup_hook='tmux -S "$TERMINAL" kill-server 2>/dev/null; "$SBX" stop --all >/dev/null 2>&1'
+
+# A new terminal (the test's own tmux server) with a shell in the project.
+open_terminal() {
+	tmux -S "$TERMINAL" -f /dev/null new-session -d -x 100 -y 30 "PS1='host\$ ' sh" &&
+	tmux -S "$TERMINAL" set-option -g remain-on-exit off >/dev/null
+}
+close_terminal() {
+	tmux -S "$TERMINAL" kill-server
+}
+type_line() {
+	tmux -S "$TERMINAL" send-keys "$1" Enter
+}
+# wait_for PATTERN: until the terminal shows a line matching it (15 s at most).
+wait_for() {
+	i=0
+	while [ $i -lt 150 ]; do
+		tmux -S "$TERMINAL" capture-pane -p -S -100 >screen 2>/dev/null &&
+		grep -q -- "$1" screen && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "the terminal never showed '$1':" >&2
+	cat screen >&2
+	return 1
+}
+# The one run in tmux that sbx ls lists, and its status.
+session() {
+	"$SBX" ls --json | sed -n 's/.*"name":"\([^"]*\)".*"tmux":"[a-z]*".*/\1/p'
+}
+status_of() {
+	"$SBX" ls | awk -v n="$1" '$1 == n { print $4 }'
+}
+
+test_expect_success 'run --tmux: the agent runs in tmux inside the sandbox' '
+	open_terminal &&
+	type_line "\"$SBX\" run --tmux" &&
+	type_line "echo \"inside \$(hostname) \$((6 * 7)) [\$TMUX]\"" &&
+	wait_for "^inside sbx 42 \[/run/sbx/tmux/sock," &&
+	name=$(session) &&
+	test -n "$name" &&
+	test "$(status_of "$name")" = Running
+'
+
+test_expect_success 'detaching (C-b d) returns to the shell; ls shows the run Detached' '
+	name=$(session) &&
+	tmux -S "$TERMINAL" send-keys C-b d &&
+	wait_for "^sbx: detached from $name; .sbx attach $name. reattaches" &&
+	test "$(status_of "$name")" = Detached &&
+	"$SBX" ls --json >ls.json &&
+	test_grep "\"tmux\":\"detached\"" ls.json
+'
+
+test_expect_success 'closing the terminal while attached leaves the agent running' '
+	name=$(session) &&
+	type_line "clear; \"$SBX\" attach $name" &&
+	type_line "touch still-here; echo attached-again" &&
+	wait_for "^attached-again" &&
+	test "$(status_of "$name")" = Running &&
+	close_terminal &&
+	sleep 1 &&
+	test "$(status_of "$name")" = Detached &&
+	test -e still-here
+'
+
+test_expect_success 'sbx attach (no name: the project'"'"'s only one) and the agent'"'"'s exit code' '
+	name=$(session) &&
+	open_terminal &&
+	type_line "\"$SBX\" attach; echo \"attach exited \$?\"" &&
+	type_line "echo back-\$((2 * 21))" &&
+	wait_for "^back-42" &&
+	type_line "exit 7" &&
+	wait_for "^attach exited 7" &&
+	"$SBX" ls >out &&
+	! grep "$name" out &&
+	! test -e "$XDG_RUNTIME_DIR/sbx/sessions/$name"
+'
+
+test_expect_success 'an agent that ends while attached: run returns its code, nothing is left' '
+	type_line "clear; \"$SBX\" run --tmux; echo \"run exited \$?\"" &&
+	type_line "echo ready-\$((1 + 1))" &&
+	wait_for "^ready-2" &&
+	type_line "exit 3" &&
+	wait_for "^run exited 3" &&
+	test -z "$(session)" &&
+	ls "$XDG_RUNTIME_DIR/sbx/sessions" >left &&
+	test_line_count left 0
+'
+
+test_expect_success 'a persistent sandbox in tmux: listed and attached by its own name' '
+	type_line "clear; \"$SBX\" run --keep --tmux" &&
+	type_line "echo keep-\$((5 * 5))" &&
+	wait_for "^keep-25" &&
+	tmux -S "$TERMINAL" send-keys C-b d &&
+	wait_for "^sbx: detached" &&
+	keep=$("$SBX" ls | awk "/-keep / { print \$1 }") &&
+	test "$(status_of "$keep")" = Detached &&
+	type_line "clear; \"$SBX\" attach $keep; echo \"attach exited \$?\"" &&
+	type_line "echo keep-again" &&
+	wait_for "^keep-again" &&
+	type_line "exit 0" &&
+	wait_for "^attach exited 0" &&
+	test "$(status_of "$keep")" = Stopped
+'
+
+test_expect_success 'sbx stop ends a detached run' '
+	type_line "clear; \"$SBX\" run --tmux" &&
+	type_line "echo to-stop" &&
+	wait_for "^to-stop" &&
+	tmux -S "$TERMINAL" send-keys C-b d &&
+	wait_for "^sbx: detached" &&
+	name=$(session) &&
+	"$SBX" stop --all >out &&
+	test_grep "stopped $name" out &&
+	i=0 && while [ -n "$(session)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done &&
+	test -z "$(session)"
+'
+
+test_expect_success 'attach: nothing to attach to, or no such sandbox' '
+	test_expect_code 1 "$SBX" attach 2>err &&
+	test_grep "no agent runs in tmux" err &&
+	test_expect_code 2 "$SBX" attach sbx-nosuch 2>err &&
+	test_grep "no sandbox named" err
+'
+
+test_expect_success '"tmux": true in the configuration does the same as --tmux' '
+	echo "{ \"tmux\": true }" >.sbx.json &&
+	type_line "clear; \"$SBX\" run; echo \"run exited \$?\"" &&
+	type_line "echo \"configured [\$TMUX]\"" &&
+	wait_for "^configured \[/run/sbx/tmux/sock," &&
+	type_line "exit 0" &&
+	wait_for "^run exited 0" &&
+	rm .sbx.json &&
+	close_terminal
+'
+
+test_done
