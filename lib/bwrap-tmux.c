@@ -117,7 +117,7 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 {
 	struct sbx_child c = SBX_CHILD_INIT, b = SBX_CHILD_INIT;
 	int info[2] = { -1, -1 }, code = -1;
-	cJSON *doc = NULL, *extra, *tmux;
+	cJSON *doc = NULL, *extra, *tmux, *old;
 	double pid;
 
 	if (pipe(info) || fcntl(info[0], F_SETFD, FD_CLOEXEC)) {
@@ -151,6 +151,11 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	}
 	extra = sbx_json_new_object();
 	sbx_json_add_string(extra, "sandbox", sandbox);
+	/* Where the notification server rings the bell: the terminal the run began on. */
+	old = sbx_owner_read(name);
+	if (sbx_json_get_string(old, "tty"))
+		sbx_json_add_string(extra, "tty", sbx_json_get_string(old, "tty"));
+	cJSON_Delete(old);
 	tmux = sbx_json_add_item(extra, "tmux", sbx_json_new_object());
 	sbx_json_add_string(tmux, "session", name);
 	sbx_json_add_number(tmux, "pid", pid);
@@ -270,21 +275,6 @@ static const cJSON *tmux_of(const cJSON *record)
 	const cJSON *t = record ? cJSON_GetObjectItemCaseSensitive(record, "tmux") : NULL;
 
 	return cJSON_IsObject(t) && sbx_owner_alive(record) ? t : NULL;
-}
-
-void sbx_bwrap_tmux_listing(cJSON *entry, const cJSON *record)
-{
-	const cJSON *t = tmux_of(record);
-	int attached;
-
-	if (!t)
-		return;
-	attached = sbx_tmux_attached(sbx_json_get_string(t, "session")) > 0;
-	sbx_json_add_string(entry, "tmux", attached ? "attached" : "detached");
-	if (!attached) {
-		cJSON_DeleteItemFromObjectCaseSensitive(entry, "status");
-		sbx_json_add_string(entry, "status", "Detached");
-	}
 }
 
 int sbx_bwrap_attach(const char *name)

@@ -709,7 +709,7 @@ static int list(cJSON *out)
 
 		if (!backend || strcmp(backend, BACKEND) || !kind || strcmp(kind, "session"))
 			continue;
-		sbx_bwrap_tmux_listing(add_entry(out, sbx_json_get_string(r, "name"), "session",
+		sbx_tmux_listing(add_entry(out, sbx_json_get_string(r, "name"), "session",
 						 sbx_owner_alive(r) ? "Running" : "Orphaned",
 						 sbx_json_get_string(r, "project"),
 						 sbx_json_get_number(r, "pid", 0)), r);
@@ -726,7 +726,7 @@ static int list(cJSON *out)
 
 			meta = data_path(d, "template.json");
 			if (len > 5 && !strcmp(d + len - 5, "-keep")) {
-				sbx_bwrap_tmux_listing(add_entry(out, d, "persistent",
+				sbx_tmux_listing(add_entry(out, d, "persistent",
 					user ? "Running" : "Stopped",
 					user ? sbx_json_get_string(user, "project") : NULL,
 					user ? sbx_json_get_number(user, "pid", 0) : 0), user);

@@ -34,7 +34,5 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 		       const char *sandbox, int *handed_over);
 /* `sbx attach NAME` (a run's name or its sandbox's); the exit code. */
 int sbx_bwrap_attach(const char *name);
-/* Adds "tmux": "attached"|"detached" to a listing entry whose live record runs in tmux. */
-void sbx_bwrap_tmux_listing(cJSON *entry, const cJSON *record);
 
 #endif

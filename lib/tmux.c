@@ -1,6 +1,7 @@
 /* The agent in tmux inside the sandbox (tmux.h): scripts, the keeper, attach marks. */
 #include "tmux.h"
 #include "error.h"
+#include "json.h"
 #include "owner.h"
 #include "paths.h"
 #include "term.h"
@@ -42,6 +43,7 @@ static const char lima_start[] =
 	"shift\n"
 	LIMA_DIR
 	"mkdir -p \"$dir\" && rm -f \"$dir/$session.status\" || exit 125\n"
+	"find \"$dir\" -name '*.status' -mtime +1 -exec rm -f {} + 2>/dev/null\n"
 	"exec " LIMA_TMUX " new-session -d -s \"$session\" sh -c '" PANE "' \"$dir/$session.status\" \"$@\"\n";
 
 /* Lima: sh -c LIMA_WAIT sbx SESSION; prints the status. */
@@ -50,10 +52,16 @@ static const char lima_wait[] =
 	"while " LIMA_TMUX " has-session -t \"=$1\" 2>/dev/null; do\n"
 	"\tsleep 2\n"
 	"done\n"
-	"cat \"$dir/$1.status\" 2>/dev/null || echo 129\n"
-	"rm -f \"$dir/$1.status\"\n";
+	"cat \"$dir/$1.status\" 2>/dev/null || echo 129\n";
 
-static const char lima_alive[] = LIMA_TMUX " has-session -t \"=$1\" 2>/dev/null\n";
+/* Lima: sh -c LIMA_STATE sbx SESSION; prints "running", or the status. */
+static const char lima_state[] =
+	LIMA_DIR
+	"if " LIMA_TMUX " has-session -t \"=$1\" 2>/dev/null; then\n"
+	"\techo running\n"
+	"else\n"
+	"\tcat \"$dir/$1.status\" 2>/dev/null || echo 129\n"
+	"fi\n";
 
 void sbx_tmux_bwrap_argv(const char *session, struct sbx_strvec *argv)
 {
@@ -70,9 +78,9 @@ void sbx_tmux_lima_wait_argv(const char *session, struct sbx_strvec *argv)
 	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", lima_wait, "sbx", session, NULL });
 }
 
-void sbx_tmux_lima_alive_argv(const char *session, struct sbx_strvec *argv)
+void sbx_tmux_lima_state_argv(const char *session, struct sbx_strvec *argv)
 {
-	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", lima_alive, "sbx", session, NULL });
+	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", lima_state, "sbx", session, NULL });
 }
 
 void sbx_tmux_attach_argv(const char *socket, const char *session, struct sbx_strvec *argv)
@@ -250,6 +258,22 @@ int sbx_tmux_attached(const char *name)
 	closedir(dh);
 	free(dir);
 	return n;
+}
+
+void sbx_tmux_listing(cJSON *entry, const cJSON *record)
+{
+	const cJSON *t = record ? cJSON_GetObjectItemCaseSensitive(record, "tmux") : NULL;
+	const char *session = cJSON_IsObject(t) ? sbx_json_get_string(t, "session") : NULL;
+	int attached;
+
+	if (!session || !sbx_owner_alive(record))
+		return;
+	attached = sbx_tmux_attached(session) > 0;
+	sbx_json_add_string(entry, "tmux", attached ? "attached" : "detached");
+	if (!attached) {
+		cJSON_DeleteItemFromObjectCaseSensitive(entry, "status");
+		sbx_json_add_string(entry, "status", "Detached");
+	}
 }
 
 void sbx_tmux_say_detached(const char *name)

@@ -1,6 +1,7 @@
 #ifndef SBX_TMUX_H
 #define SBX_TMUX_H
 
+#include <cjson/cJSON.h>
 #include <sys/types.h>
 
 #include "strvec.h"
@@ -45,12 +46,12 @@ void sbx_tmux_bwrap_argv(const char *session, struct sbx_strvec *argv);
 
 /*
  * Lima, in the guest: start the session, detached, with the launcher's argv
- * appended; wait for it to end and print the agent's status; succeed while
- * it runs.
+ * appended; wait for it to end and print the agent's status; print
+ * "running" while it runs, else the status.
  */
 void sbx_tmux_lima_start_argv(const char *session, struct sbx_strvec *argv);
 void sbx_tmux_lima_wait_argv(const char *session, struct sbx_strvec *argv);
-void sbx_tmux_lima_alive_argv(const char *session, struct sbx_strvec *argv);
+void sbx_tmux_lima_state_argv(const char *session, struct sbx_strvec *argv);
 /* The client: "tmux -S SOCKET attach" (socket a path) or "tmux -L NAME attach". */
 void sbx_tmux_attach_argv(const char *socket, const char *session, struct sbx_strvec *argv);
 
@@ -77,6 +78,13 @@ int sbx_tmux_keeper_running(pid_t keeper);
 char *sbx_tmux_mark(const char *name);
 void sbx_tmux_unmark(char *mark);
 int sbx_tmux_attached(const char *name);
+
+/*
+ * A run's record names its tmux session ("tmux": {"session": NAME, ...}):
+ * while its keeper lives, the listing entry gets "tmux": "attached" or
+ * "detached", and status Detached when nobody is attached.
+ */
+void sbx_tmux_listing(cJSON *entry, const cJSON *record);
 
 /* "sbx: detached from NAME; 'sbx attach NAME' reattaches" (not with -q). */
 void sbx_tmux_say_detached(const char *name);
