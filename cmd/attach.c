@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The only run in tmux of this project, else the only one anywhere; NULL after saying why. */
 static const char *choose(const cJSON *all, const struct sbx_ctx *ctx, int *code)
@@ -67,6 +68,9 @@ static int cmd_attach(int argc, char **argv, struct sbx_ctx *ctx)
 		code = sbx_fail(ctx, 2);
 	} else if (!sbx_json_get_string(e, "tmux")) {
 		sbx_error("'%s' runs no agent in tmux (see 'sbx ls')", name);
+		code = sbx_fail(ctx, 1);
+	} else if (!isatty(STDIN_FILENO)) {
+		sbx_error("attaching needs a terminal");
 		code = sbx_fail(ctx, 1);
 	} else if (!b->attach) {
 		sbx_error("the %s backend cannot attach", b->name);

@@ -214,7 +214,8 @@ static int foreground(const char *dir, const char *name, pid_t keeper, int sync)
 		kill(keeper, SIGTERM);
 		return sbx_tmux_wait_keeper(keeper);
 	}
-	if (!sig && sbx_tmux_keeper_running(keeper) && read_status(dir) < 0) {
+	/* Without a terminal the agent starts detached, for a later `sbx attach`. */
+	if (!sig && isatty(STDIN_FILENO) && sbx_tmux_keeper_running(keeper) && read_status(dir) < 0) {
 		code = attach_client((pid_t)pid, name);
 		if (code < 0)
 			return -1;

@@ -1583,6 +1583,11 @@ static int attach_guest(const char *dir, const char *name, const char *session, 
 	int code = -1;
 
 	*ended = 0;
+	/* Without a terminal the agent starts detached, for a later `sbx attach`. */
+	if (!isatty(STDIN_FILENO)) {
+		sbx_tmux_unmark(mark);
+		return 0;
+	}
 	sbx_strvec_pushv(&c.args, (const char *[]){ "limactl", "shell", "--tty=false", "--workdir",
 						    dir, name, NULL });
 	/* The terminal's type, for tmux to draw on it (a leading NAME=value: limactl's assignment). */

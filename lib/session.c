@@ -440,7 +440,8 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 		return -2;
 	s->persistent = sbx_config_bool(s->cfg, "persistent");
 	s->forward_ssh_agent = sbx_config_bool(s->cfg, "ssh.forwardAgent");
-	s->tmux = sbx_config_bool(s->cfg, "tmux");
+	/* Only an agent runs in tmux: `sbx shell -- CMD` stays a plain command. */
+	s->tmux = !strcmp(o->command, "run") && sbx_config_bool(s->cfg, "tmux");
 	s->verbose = o->verbose;
 	s->network_none = sbx_config_string(s->cfg, "network.mode") &&
 			  !strcmp(sbx_config_string(s->cfg, "network.mode"), "none");

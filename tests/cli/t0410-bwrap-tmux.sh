@@ -141,6 +141,26 @@ test_expect_success 'attach: nothing to attach to, or no such sandbox' '
 	test_grep "no sandbox named" err
 '
 
+test_expect_success 'without a terminal run --tmux starts the agent detached; attach needs one' '
+	"$SBX" run --tmux </dev/null >out 2>err &&
+	name=$(session) &&
+	test_grep "^sbx: detached from $name" err &&
+	test "$(status_of "$name")" = Detached &&
+	test_expect_code 1 "$SBX" attach "$name" </dev/null 2>err &&
+	test_grep "needs a terminal" err &&
+	"$SBX" -q run --tmux </dev/null 2>err &&
+	test_line_count err 0 &&
+	"$SBX" stop --all >out &&
+	test_line_count out 2
+'
+
+test_expect_success 'sbx shell never runs in tmux, whatever the configuration says' '
+	echo "{ \"tmux\": true }" >.sbx.json &&
+	"$SBX" shell -- sh -c "echo \"[\${TMUX-none}]\"" </dev/null >out &&
+	rm .sbx.json &&
+	test "$(cat out)" = "[none]"
+'
+
 test_expect_success '"tmux": true in the configuration does the same as --tmux' '
 	echo "{ \"tmux\": true }" >.sbx.json &&
 	type_line "clear; \"$SBX\" run; echo \"run exited \$?\"" &&
