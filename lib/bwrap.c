@@ -29,6 +29,7 @@
 #include "plugin.h"
 #include "session.h"
 #include "spawn.h"
+#include "term.h"
 #include "tmux.h"
 #include "xalloc.h"
 
@@ -191,7 +192,7 @@ static int install_agent(const struct sbx_session *s)
 			 "(npm install -g %s)", s->agent.name, s->agent.command, s->agent.npm);
 		goto out;
 	}
-	fprintf(stderr, "sbx setup: installing %s into %s\n", s->agent.npm, tools);
+	sbx_note("sbx setup: installing %s into %s\n", s->agent.npm, tools);
 	sbx_strvec_pushv(&c.args, (const char *[]){ "npm", "install", "--global", "--no-fund",
 		"--no-audit", "--prefix", tools, s->agent.npm, NULL });
 	c.forward_signals = 1;
@@ -263,7 +264,7 @@ static int build_template(struct sbx_session *s, const char *name, const char *h
 	home = sbx_path_join(dir, "home");
 	meta = sbx_path_join(dir, "template.json");
 	if (!quiet)
-		fprintf(stderr, "sbx setup: building template '%s' in %s\n", name, dir);
+		sbx_note("sbx setup: building template '%s' in %s\n", name, dir);
 	/* Until it is written again, a half-built home is not up to date with anything. */
 	if ((unlink(meta) && errno != ENOENT) || sbx_remove_tree(home) ||
 	    sbx_mkdir_private(home, 0700))
@@ -310,7 +311,7 @@ static int ensure_template(struct sbx_session *s, char **name_out, int quiet)
 	if (s->force || !template_fresh(name, hash))
 		ret = build_template(s, name, hash, quiet);
 	else if (!quiet)
-		fprintf(stderr, "sbx setup: template '%s' is up to date\n", name);
+		sbx_note("sbx setup: template '%s' is up to date\n", name);
 	free(hash);
 	if (ret || !name_out)
 		free(name);

@@ -37,6 +37,7 @@
 #include "quote.h"
 #include "session.h"
 #include "spawn.h"
+#include "term.h"
 #include "tmux.h"
 #include "xalloc.h"
 
@@ -242,8 +243,8 @@ static void progress_begin(struct progress *p, int quiet, int verbose, const cha
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	p->drawn = -1;
 	/* Streamed log lines and a redrawn line would garble each other. */
-	p->tty = isatty(STDERR_FILENO) && !verbose;
-	p->quiet = quiet;
+	p->tty = isatty(STDERR_FILENO) && !verbose && sbx_verbosity() >= 0;
+	p->quiet = quiet || sbx_verbosity() < 0;
 	progress_tick(p);
 }
 
@@ -253,8 +254,9 @@ static void progress_end(struct progress *p, int ok)
 		fputs("\r\033[K", stderr);
 	p->drawn = -1;
 	if (!p->quiet)
-		fprintf(stderr, "sbx: %s: %s in %.1fs\n", p->label, ok ? "done" : "failed",
-			elapsed(&p->start));
+		fprintf(stderr, "sbx: %s: %s%s%s in %.1fs\n", p->label,
+			sbx_color(stderr, ok ? SBX_COLOR_GREEN : SBX_COLOR_RED), ok ? "done" : "failed",
+			sbx_color(stderr, SBX_COLOR_RESET), elapsed(&p->start));
 }
 
 /* ------------------------------------------------------------ limactl calls */
@@ -1150,7 +1152,7 @@ static int build_template(const struct template_spec *t, const struct sbx_projec
 		goto out;
 	forget_template(t->name);
 	unlink(log);
-	fprintf(stderr, "sbx: building the template %s (log: %s)\n", t->name, log);
+	sbx_note("sbx: building the template %s (log: %s)\n", t->name, log);
 	ret = lima_find(t->name, &old);
 	cJSON_Delete(old);
 	if (ret > 0)
@@ -1189,7 +1191,7 @@ static int build_template(const struct template_spec *t, const struct sbx_projec
 		free(why);
 		goto out;
 	}
-	fprintf(stderr, "sbx: the template %s is ready (%.0fs)\n", t->name, elapsed(&t0));
+	sbx_note("sbx: the template %s is ready (%.0fs)\n", t->name, elapsed(&t0));
 out:
 	free(yaml_path);
 	free(log);
@@ -1222,7 +1224,7 @@ static int ensure_template(const struct template_spec *t, const struct sbx_proje
 	} else if (fresh < 0) {
 		goto fail;
 	} else if (!quiet) {
-		fprintf(stderr, "sbx: the template %s is up to date\n", t->name);
+		sbx_note("sbx: the template %s is up to date\n", t->name);
 	}
 	if (lockfd)
 		*lockfd = fd;

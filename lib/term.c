@@ -1,6 +1,7 @@
 /* Verbosity and colour: the output conventions of term.h. */
 #include "term.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,17 @@ void sbx_set_verbosity(int level)
 int sbx_verbosity(void)
 {
 	return verbosity;
+}
+
+void sbx_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 }
 
 int sbx_color_enabled(FILE *f)

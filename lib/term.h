@@ -26,6 +26,9 @@ enum sbx_color {
 	SBX_COLOR_DIM,
 };
 
+/* A note on stderr ("sbx: building ..."), unless quiet (-q). */
+void sbx_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Does output to this stream get colour? */
 int sbx_color_enabled(FILE *f);
 /* The escape sequence for c on f, or "" when f gets no colour. */
