@@ -69,8 +69,8 @@ LIBSBX      := $(BUILD)/libsbx.a
 LIBCMD      := $(BUILD)/libsbxcmd.a
 SBX         := $(BUILD)/sbx
 
-.PHONY: all check unit-check cli-check asan fuzz bench install uninstall clean
-all: $(SBX) $(GITMOD) $(PLUGINS) $(UNIT_BIN)
+.PHONY: all check unit-check cli-check asan fuzz bench install uninstall clean man
+all: $(SBX) $(GITMOD) $(PLUGINS) $(UNIT_BIN) man
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -145,20 +145,40 @@ fuzz:
 			build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
+# The manual, from its scdoc sources; skipped, with a message, where scdoc is missing.
+SCDOC       ?= scdoc
+MAN_SRC     := share/man/sbx.1.scd share/man/sbx.json.5.scd
+MAN         := $(MAN_SRC:share/man/%.scd=$(BUILD)/man/%)
+ifneq ($(shell command -v $(SCDOC) 2>/dev/null),)
+man: $(MAN)
+else
+man:
+	@echo "  SKIP   the man pages: $(SCDOC) is not installed (apt-get install scdoc)"
+endif
+
+$(BUILD)/man/%: share/man/%.scd
+	@mkdir -p $(dir $@)
+	$(call say,SCDOC,$@)$(SCDOC) <$< >$@.tmp && mv $@.tmp $@
+
 BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+MANDIR      := $(PREFIX)/share/man
 
-install: $(SBX) $(GITMOD) $(PLUGINS)
+install: $(SBX) $(GITMOD) $(PLUGINS) man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(DATADIR)/hooks \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(SBX) $(DESTDIR)$(BINDIR)/sbx
 	install -m 755 $(GITMOD) $(DESTDIR)$(LIBDIR)/sbx-git.so
 	for p in $(PLUGINS); do install -m 755 $$p $(DESTDIR)$(LIBDIR)/plugins/; done
 	for l in $(LINKS); do ln -sf sbx $(DESTDIR)$(BINDIR)/$$l; done
 	install -m 644 completions/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
-	if [ -f completions/_sbx ]; then install -m 644 completions/_sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx; fi
+	install -m 644 completions/sbx.zsh $(DESTDIR)$(ZSHCOMPDIR)/_sbx
+	for m in $(MAN); do \
+		[ ! -f $$m ] || install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; \
+	done
 	for f in $(wildcard hooks/*.json hooks/*.toml); do install -m 644 $$f $(DESTDIR)$(DATADIR)/hooks/; done
-	for f in $(wildcard share/*.sh); do install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
+	for f in $(wildcard share/*.sh share/sbx-init.*); do install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
 	@# The source, which sbx setup builds sbx from inside a Lima guest.
 	rm -rf $(DESTDIR)$(DATADIR)/src && mkdir -p $(DESTDIR)$(DATADIR)/src
 	tar -cf - Makefile $(wildcard cmd lib include plugins hooks completions share) | \
@@ -167,6 +187,7 @@ install: $(SBX) $(GITMOD) $(PLUGINS)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sbx $(LINKS:%=$(DESTDIR)$(BINDIR)/%)
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx
+	rm -f $(DESTDIR)$(MANDIR)/man1/sbx.1 $(DESTDIR)$(MANDIR)/man5/sbx.json.5
 	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
 
 clean:
