@@ -38,6 +38,7 @@
 #include "config.h"
 #include "error.h"
 #include "json.h"
+#include "lines.h"
 #include "paths.h"
 #include "spawn.h"
 #include "xalloc.h"
@@ -95,8 +96,8 @@ struct group {
 
 struct client {
 	int fd;			/* -1: closed, to be removed */
-	struct sbx_buf in;	/* the start of a line */
-	unsigned skipping : 1;	/* inside an oversized line, up to its newline */
+	struct sbx_lines in;
+	struct server *srv;
 	long long active;
 	cJSON *wait;		/* a stats request waiting for its counters */
 	long long wait_until;
@@ -638,55 +639,31 @@ static void handle_line(struct server *srv, struct client *c, const char *line, 
 	sbx_notify_event_release(&ev);
 }
 
-static void oversized(struct server *srv, struct client *c)
+static void client_line(void *data, const char *line, size_t len)
 {
+	struct client *c = data;
+
+	handle_line(c->srv, c, line, len);
+}
+
+static void client_oversized(void *data)
+{
+	struct server *srv = ((struct client *)data)->srv;
+
 	srv->st.oversized++;
 	if (worth_logging(srv->st.oversized))
 		log_line(srv, "skipped a line longer than %d bytes (%llu so far)",
 			 SBX_NOTIFY_LINE_MAX, srv->st.oversized);
-	c->skipping = 1;
-	sbx_buf_release(&c->in);
 }
 
-/* Splits what was read into lines; keeps the start of an unfinished one. */
-static void consume(struct server *srv, struct client *c, const char *data, size_t n)
-{
-	while (n) {
-		const char *nl = memchr(data, '\n', n);
-		size_t seg = nl ? (size_t)(nl - data) : n;
-
-		if (c->skipping) {
-			if (nl)
-				c->skipping = 0;
-		} else if (nl) {
-			if (c->in.len + seg + 1 > SBX_NOTIFY_LINE_MAX) {
-				oversized(srv, c);
-				c->skipping = 0;
-			} else if (c->in.len) {
-				sbx_buf_add(&c->in, data, seg);
-				handle_line(srv, c, c->in.buf, c->in.len);
-				sbx_buf_reset(&c->in);
-			} else {
-				handle_line(srv, c, data, seg);
-			}
-		} else if (c->in.len + seg + 1 > SBX_NOTIFY_LINE_MAX) {
-			oversized(srv, c);
-		} else {
-			sbx_buf_add(&c->in, data, seg);
-		}
-		if (!nl)
-			break;
-		data += seg + 1;
-		n -= seg + 1;
-	}
-}
+static const struct sbx_lines_ops client_ops = { client_line, client_oversized };
 
 static void close_client(struct client *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	sbx_buf_release(&c->in);
+	sbx_lines_release(&c->in);
 	cJSON_Delete(c->wait);
 	c->wait = NULL;
 }
@@ -699,12 +676,10 @@ static void read_client(struct server *srv, struct client *c)
 		return;
 	if (n > 0) {
 		c->active = now_ms();
-		consume(srv, c, srv->chunk, (size_t)n);
+		sbx_lines_feed(&c->in, srv->chunk, (size_t)n, &client_ops, c);
 		return;
 	}
-	/* The end: a last line without its newline still counts. */
-	if (c->in.len && !c->skipping)
-		handle_line(srv, c, c->in.buf, c->in.len);
+	sbx_lines_end(&c->in, &client_ops, c);
 	close_client(c);
 }
 
@@ -764,7 +739,8 @@ static void accept_clients(struct server *srv)
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
 		c->active = now_ms();
-		sbx_buf_init(&c->in);
+		c->srv = srv;
+		sbx_lines_init(&c->in, SBX_NOTIFY_LINE_MAX);
 	}
 }
 

@@ -99,7 +99,7 @@ test_expect_success 'sbx hook exits 0 on flags it does not know' '
 	tail -n 1 "$MOCK_LOG" | test_grep -F "\"flags\""
 '
 
-test_expect_success 'malformed JSON, a 10 MiB line and a silent client: the server keeps serving' '
+test_expect_success 'malformed JSON, lines at and over the limit, 10 MiB, a silent client: the server keeps serving' '
 	/usr/bin/python3 - "$NOTIFY_SOCK" <<-\EOF &&
 	import socket, sys
 	def client():
@@ -110,11 +110,17 @@ test_expect_success 'malformed JSON, a 10 MiB line and a silent client: the serv
 	s = client()
 	s.sendall(b"{not json\n[1,2]\n{\"v\":2,\"event\":{}}\n\n")
 	s.sendall(b"{\"v\":1,\"event\":\"" + b"x" * (10 * 1024 * 1024) + b"\"}\n")
+	# At the limit of 65536 bytes with the newline, and one byte over it.
+	for size in (65536, 65537):
+	    head = b"{\"v\":1,\"sandbox\":\"sbx-limit\",\"event\":{\"message\":\"limit %d " % size
+	    s.sendall(head + b"y" * (size - len(head) - 4) + b"\"}}\n")
 	s.sendall(b"{\"v\":1,\"project\":\"/p/after\",\"sandbox\":\"sbx-after\",\"agent\":\"claude\",\"time\":1,\"event\":{\"hook_event_name\":\"Notification\",\"message\":\"still here\"}}\n")
 	s.close()
 	silent.close()
 	EOF
-	stats_wait received=14 malformed=3 oversized=1 &&
+	stats_wait received=15 malformed=3 oversized=2 &&
+	test_grep -F "limit 65536 yyy" "$MOCK_LOG" &&
+	! grep -F "limit 65537" "$MOCK_LOG" &&
 	tail -n 1 "$MOCK_LOG" | test_grep -F "\"after: Claude is waiting\" \"still here\"" &&
 	test_grep "skipped a malformed line (not JSON" "$NOTIFY_LOG" &&
 	test_grep "skipped a line longer than 65536 bytes" "$NOTIFY_LOG"
@@ -126,8 +132,8 @@ import json, sys
 ev = {\"session_id\": \"s\", \"hook_event_name\": \"Stop\", \"stop_hook_active\": False,
       \"last_assistant_message\": \"big \" + \"y\" * (3 * 1024 * 1024)}
 sys.stdout.write(json.dumps(ev))" | SBX_SANDBOX=sbx-huge "$SBX" hook --agent claude &&
-	stats_wait received=15 &&
-	test "$(stat_of oversized)" = 1 &&
+	stats_wait received=16 &&
+	test "$(stat_of oversized)" = 2 &&
 	tail -n 1 "$MOCK_LOG" | test_grep -F "\"my-app: Claude finished\" \"big yyyy"
 '
 
@@ -144,7 +150,7 @@ test_expect_success 'a client of another uid is refused, and the server keeps se
 	chmod 700 "$XDG_RUNTIME_DIR" "$XDG_RUNTIME_DIR/sbx" "$TRASH" &&
 	chmod 600 "$NOTIFY_SOCK" &&
 	stats_wait rejected=1 &&
-	test "$(stat_of received)" = 15 &&
+	test "$(stat_of received)" = 16 &&
 	! grep -F "from nobody" "$MOCK_LOG" &&
 	test_grep "refused a client of uid 65534" "$NOTIFY_LOG"
 '

@@ -98,7 +98,8 @@ test_expect_success 'the host'"'"'s own agent settings are untouched' '
 test_expect_success 'a second run reuses the server' '
 	pid=$(cat "$PIDFILE") &&
 	events "$(stop)" &&
-	"$SBX" run &&
+	"$SBX" run 2>err &&
+	test_line_count err 0 &&
 	test "$(cat "$PIDFILE")" = "$pid" &&
 	stats_wait received=2 &&
 	test "$(notify_count)" = 2 &&

@@ -3,8 +3,10 @@
  * bytes an agent hands `sbx hook`, the line it makes is one line within the
  * limit that the server parses as an event; whatever bytes a client writes
  * to the server, parsing never crashes or leaks, and every text it would show
- * is valid UTF-8 without control characters, within its limits.
+ * is valid UTF-8 without control characters, within its limits; and the
+ * server's line splitter finds the same lines however the bytes are cut.
  */
+#include "lines.h"
 #include "notify.h"
 #include "xalloc.h"
 
@@ -38,6 +40,54 @@ static void check_event(const struct sbx_notify_event *ev)
 	check_text(ev->message, 300);
 }
 
+static void on_line(void *data, const char *line, size_t len)
+{
+	sbx_buf_add(data, line, len);
+	sbx_buf_addch(data, '\n');
+}
+
+static void on_oversized(void *data)
+{
+	sbx_buf_addch(data, '#');
+}
+
+/* What the splitter must find: each line that fits, '#' for each that does not. */
+static void reference(const char *s, size_t n, size_t max, struct sbx_buf *out)
+{
+	while (n) {
+		const char *nl = memchr(s, '\n', n);
+		size_t seg = nl ? (size_t)(nl - s) : n;
+
+		if (seg + 1 > max)
+			sbx_buf_addch(out, '#');
+		else
+			on_line(out, s, seg);
+		if (!nl)
+			break;
+		s += seg + 1;
+		n -= seg + 1;
+	}
+}
+
+static void check_lines(const uint8_t *data, size_t size)
+{
+	static const struct sbx_lines_ops ops = { on_line, on_oversized };
+	struct sbx_buf want = SBX_BUF_INIT, got = SBX_BUF_INIT;
+	struct sbx_lines l;
+	size_t max = size ? 1 + data[0] % 64 : 1, piece = size > 1 ? 1 + data[1] % 17 : 1;
+
+	reference((const char *)data, size, max, &want);
+	sbx_lines_init(&l, max);
+	for (size_t off = 0; off < size; off += piece)
+		sbx_lines_feed(&l, (const char *)data + off, size - off < piece ? size - off : piece,
+			       &ops, &got);
+	sbx_lines_end(&l, &ops, &got);
+	if (got.len != want.len || memcmp(got.buf, want.buf, got.len))
+		abort();
+	sbx_buf_release(&want);
+	sbx_buf_release(&got);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sbx_notify_origin o = { "/home/u/app", "sbx-app-1a2b3c-k3x9q", "claude", 1 };
@@ -49,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 256 * 1024)
 		return 0;
+	check_lines(data, size);
 	/* As the hook: any payload makes one valid event line. */
 	sbx_notify_wrap(&line, &o, (const char *)data, size);
 	if (line.len > SBX_NOTIFY_LINE_MAX || line.buf[line.len - 1] != '\n' ||
