@@ -72,6 +72,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return "unix"
 
 class Server(socketserver.UnixStreamServer):
+    request_queue_size = 128   # the listen backlog: 8 clients at once must not be refused
     def get_request(self):
         conn, _ = self.socket.accept()
         return conn, ("unix", 0)
@@ -102,8 +103,10 @@ event 0 >"$WORK/ev.json"
 stats() { "$SBX" notify stats "$@"; }
 counter() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || ps -o rss= -p "$1"; }
+anon_kib() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || echo "?"; }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status" 2>/dev/null || ps -o rss= -p "$1"; }
 
+idle_rss=$(rss_kib $SERVER)
 echo "sbx hook and sbx notify serve ($(uname -sm)); baseline: curl --unix-socket to Python http.server"
 echo
 echo "== wall time of one event sent ($N runs each)"
@@ -218,25 +221,29 @@ EOF
 
 echo
 echo "== events sent by processes, 8 at a time ($P events)"
-procs() { # name command...: P runs of command, 8 in parallel; prints events/s
+procs() { # name command...: P runs of command, 8 in parallel; prints events/s and failures
 	local name=$1 t0 t1 pids=()
 	shift
+	: >"$WORK/failed"
 	t0=$EPOCHREALTIME
 	for ((k = 0; k < 8; k++)); do
-		(for ((i = 0; i < P / 8; i++)); do "$@" <"$WORK/ev.json" >/dev/null 2>&1; done) &
+		(for ((i = 0; i < P / 8; i++)); do
+			"$@" <"$WORK/ev.json" >/dev/null 2>&1 || echo x >>"$WORK/failed"
+		done) &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
 	t1=$EPOCHREALTIME
-	awk -v name="$name" -v n=$((P / 8 * 8)) -v s="$t0" -v e="$t1" \
-		'BEGIN { printf "%-28s %9.0f events/s\n", name, n / (e - s) }'
+	awk -v name="$name" -v n=$((P / 8 * 8)) -v s="$t0" -v e="$t1" -v f="$(wc -l <"$WORK/failed")" \
+		'BEGIN { printf "%-28s %9.0f events/s  (%d failed)\n", name, n / (e - s), f }'
 }
 procs "sbx hook" env SBX_SANDBOX=bench-procs "$SBX" hook --agent claude
-procs "curl --unix-socket" curl -s --unix-socket "$BASE_SOCK" --data-binary @- http://localhost/
+procs "curl --unix-socket" curl -sf --unix-socket "$BASE_SOCK" --data-binary @- http://localhost/
 
 echo
 echo "== resident memory after all of the above"
-echo "sbx notify serve: $(rss_kib $SERVER) KiB now, $(hwm_kib $SERVER) KiB peak" \
-	"(Python http.server: $(rss_kib $BASELINE) KiB now, $(hwm_kib $BASELINE) KiB peak)"
+echo "sbx notify serve: $idle_rss KiB when it started; $(rss_kib $SERVER) KiB now, $(hwm_kib $SERVER)" \
+	"KiB peak, of which $(anon_kib $SERVER) KiB its own (anonymous; the rest is libc's and sbx's pages)"
+echo "Python http.server: $(rss_kib $BASELINE) KiB now, $(hwm_kib $BASELINE) KiB peak"
 echo "for scale, an idle coreutils sleep: $(sleep 5 & p=$!; sleep 0.2; rss_kib $p; kill $p) KiB"
 stats
