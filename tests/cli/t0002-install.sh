@@ -11,6 +11,26 @@ test_expect_success 'make install DESTDIR=... PREFIX=... installs every file' '
 	done
 '
 
+# The paths the README's table under "## Install" lists, one a line.
+readme_paths() {
+	sed -n "/^## Install/,/^## /p" "$SRC_DIR/README.md" | grep "^| \`" |
+		sed "s/^| \([^|]*\)|.*/\1/" | grep -o "\`[^\`]*\`" | tr -d "\`"
+}
+
+test_expect_success 'every file the README says make install installs is there' '
+	readme_paths >listed &&
+	test_line_count listed 17 &&
+	while read -r p; do
+		case $p in
+		share/man/*) command -v scdoc >/dev/null 2>&1 || continue ;;
+		esac
+		# shellcheck disable=SC2086 # a listed glob (plugins/*.so) expands
+		ls -d "$TRASH/dest/opt/sbx/"$p >/dev/null || { echo "missing $p"; return 1; }
+	done <listed &&
+	cmp "$TRASH/dest/opt/sbx/share/zsh/site-functions/_sbx" "$SRC_DIR/completions/sbx.zsh" &&
+	cmp "$TRASH/dest/opt/sbx/share/bash-completion/completions/sbx" "$SRC_DIR/completions/sbx.bash"
+'
+
 test_expect_success 'the installed sbx finds its git module' '
 	"$TRASH/dest/opt/sbx/bin/sbx" --version >out &&
 	test_grep "libgit2 [0-9]" out &&
@@ -42,7 +62,9 @@ test_expect_success 'bash completion completes commands and flags' '
 test_expect_success 'make uninstall removes them' '
 	make -s -C "$SRC_DIR" BUILD="$SBX_BUILD" uninstall DESTDIR="$TRASH/dest" PREFIX=/opt/sbx >log 2>&1 &&
 	! test -e "$TRASH/dest/opt/sbx/bin/sbx" &&
-	! test -e "$TRASH/dest/opt/sbx/bin/sbx-run"
+	! test -e "$TRASH/dest/opt/sbx/bin/sbx-run" &&
+	find "$TRASH/dest" -type f >left &&
+	test_line_count left 0
 '
 
 test_done
