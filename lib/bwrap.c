@@ -489,6 +489,8 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
 	sbx_session_launcher_argv(s, s->env.nr ? ENV_FILE : "", &b->args);
 	sbx_bwrap_env(&b->env);
+	/* Not secret: in bwrap's environment, which costs nothing (the file costs an rm). */
+	sbx_strvec_pushv(&b->env, (const char *const *)s->public_env.v);
 	ret = 0;
 out:
 	sbx_buf_release(&text);

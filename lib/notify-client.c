@@ -302,26 +302,18 @@ int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const cha
 {
 	if (!sbx_config_bool(s->cfg, "notify.enabled"))
 		return 0;
-	if (sbx_session_setenv(s, "SBX_PROJECT", s->project.dir) ||
-	    sbx_session_setenv(s, "SBX_SANDBOX", sandbox) ||
-	    sbx_session_setenv(s, "SBX_AGENT", s->agent.name) ||
-	    sbx_session_setenv(s, "SBX_NOTIFY_SOCKET", socket))
+	if (sbx_session_setenv_public(s, "SBX_PROJECT", s->project.dir) ||
+	    sbx_session_setenv_public(s, "SBX_SANDBOX", sandbox) ||
+	    sbx_session_setenv_public(s, "SBX_AGENT", s->agent.name) ||
+	    sbx_session_setenv_public(s, "SBX_NOTIFY_SOCKET", socket))
 		return -1;
 	return 0;
 }
 
-void sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket)
+int sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket)
 {
-	struct sbx_strvec cmd = SBX_STRVEC_INIT;
-
-	if (!sbx_config_bool(s->cfg, "notify.enabled"))
-		return;
-	/* Values are positional arguments, never pasted into the script. */
-	sbx_strvec_pushv(&cmd, (const char *[]){ "sh", "-c",
-		"export SBX_PROJECT=\"$1\" SBX_SANDBOX=\"$2\" SBX_AGENT=\"$3\" "
-		"SBX_NOTIFY_SOCKET=\"$4\"; shift 4; exec \"$@\"",
-		"sbx-notify", s->project.dir, sandbox, s->agent.name, socket, NULL });
-	sbx_strvec_pushv(&cmd, (const char *const *)s->command.v);
-	sbx_strvec_clear(&s->command);
-	s->command = cmd;
+	if (sbx_notify_session_env(s, sandbox, socket))
+		return -1;
+	sbx_session_wrap_public_env(s);
+	return 0;
 }

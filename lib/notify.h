@@ -160,17 +160,17 @@ int sbx_notify_ensure_server(void);
 void sbx_notify_session_start(const struct sbx_session *s);
 /*
  * Adds SBX_PROJECT, SBX_SANDBOX, SBX_AGENT and SBX_NOTIFY_SOCKET (the
- * socket's path inside the sandbox) to the session's environment, when
- * notify.enabled. Backends call it once they know the sandbox's name.
+ * socket's path inside the sandbox) to the session's public environment
+ * (not secret; bwrap puts it in its own environment), when notify.enabled.
+ * Backends call it once they know the sandbox's name.
  */
 int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const char *socket);
 /*
- * The same four variables set by the command itself: s->command becomes
- * `sh -c 'export ...; exec "$@"' sbx-notify PROJECT SANDBOX AGENT SOCKET
- * COMMAND...`. For Lima, where an environment file costs one more
- * `limactl shell`; the values are not secret, so argv may carry them.
+ * The same, then the command made to set them itself
+ * (sbx_session_wrap_public_env): for Lima, where an environment file costs
+ * one more `limactl shell`.
  */
-void sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket);
+int sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket);
 
 /*
  * Lima: the host's socket appears in the guest at SBX_NOTIFY_LIMA_SOCKET

@@ -197,6 +197,28 @@ int sbx_session_setenv(struct sbx_session *s, const char *name, const char *valu
 	return set_env(&s->env, name, value);
 }
 
+int sbx_session_setenv_public(struct sbx_session *s, const char *name, const char *value)
+{
+	return set_env(&s->public_env, name, value);
+}
+
+void sbx_session_wrap_public_env(struct sbx_session *s)
+{
+	struct sbx_strvec cmd = SBX_STRVEC_INIT;
+
+	if (!s->public_env.nr)
+		return;
+	/* Names were checked by set_env: `export "NAME=value"` sets exactly that. */
+	sbx_strvec_pushv(&cmd, (const char *[]){ "sh", "-c",
+		"while [ \"$1\" != -- ]; do export \"$1\"; shift; done; shift; exec \"$@\"",
+		"sbx-env", NULL });
+	sbx_strvec_pushv(&cmd, (const char *const *)s->public_env.v);
+	sbx_strvec_push(&cmd, "--");
+	sbx_strvec_pushv(&cmd, (const char *const *)s->command.v);
+	sbx_strvec_clear(&s->command);
+	s->command = cmd;
+}
+
 const char *sbx_session_getenv(const struct sbx_session *s, const char *name)
 {
 	size_t len = strlen(name);
@@ -425,6 +447,7 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 
 	memset(s, 0, sizeof(*s));
 	sbx_strvec_init(&s->env);
+	sbx_strvec_init(&s->public_env);
 	sbx_strvec_init(&s->scripts);
 	sbx_strvec_init(&s->command);
 	s->command_name = o->command;
@@ -478,6 +501,7 @@ void sbx_session_release(struct sbx_session *s)
 	for (size_t i = 0; i < s->env.nr; i++)
 		memset(s->env.v[i], 0, strlen(s->env.v[i]));
 	sbx_strvec_clear(&s->env);
+	sbx_strvec_clear(&s->public_env);
 	sbx_strvec_clear(&s->scripts);
 	sbx_strvec_clear(&s->command);
 	sbx_agent_release(&s->agent);

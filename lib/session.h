@@ -47,6 +47,13 @@ struct sbx_session {
 	struct sbx_mount *mounts;
 	size_t nr_mounts, alloc_mounts;
 	struct sbx_strvec env;		/* NAME=value */
+	/*
+	 * NAME=value that are not secret (SBX_PROJECT, ...): they may travel
+	 * in a process's environment or argv, which costs less than the
+	 * environment file (bwrap: bwrap's environment; Lima: see
+	 * sbx_session_wrap_public_env).
+	 */
+	struct sbx_strvec public_env;
 	struct sbx_strvec scripts;	/* runtime scripts, absolute paths */
 	struct sbx_strvec command;	/* what runs inside: argv */
 	const char *command_name;	/* "run", "shell", ... for messages */
@@ -69,6 +76,14 @@ void sbx_session_release(struct sbx_session *s);
 
 /* Sets NAME=value in s->env (replacing an earlier value); NAME must be a variable name. */
 int sbx_session_setenv(struct sbx_session *s, const char *name, const char *value);
+/* The same in s->public_env, for values that are not secret. */
+int sbx_session_setenv_public(struct sbx_session *s, const char *name, const char *value);
+/*
+ * Makes s->command set s->public_env itself: `sh -c 'export ...; exec "$@"'
+ * sbx-env NAME=value... -- COMMAND...` (the values are arguments, never
+ * pasted into the script). For backends with no cheaper way.
+ */
+void sbx_session_wrap_public_env(struct sbx_session *s);
 /* The value of NAME in the session's environment, or NULL; borrowed. */
 const char *sbx_session_getenv(const struct sbx_session *s, const char *name);
 /* A mount (a later one of the same target replaces it). */
