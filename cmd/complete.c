@@ -3,45 +3,30 @@
  * command's options, and the positional words its usage lines name.
  */
 #include "complete.h"
-#include "backend.h"
 #include "cmd.h"
-#include "agents.h"
-#include "config.h"
-#include "error.h"
-#include "gitmod.h"
-#include "json.h"
-#include "paths.h"
-#include "project.h"
-#include "spawn.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-enum kind {
-	K_NONE, K_AGENTS, K_BACKENDS, K_SANDBOXES, K_COMMANDS, K_PLUGINS, K_WORKTREES,
-	K_FILES, K_DIRS, K_REFS, K_BRANCHES,
-};
 
 /* What a value's name in the option table or a usage line stands for. */
 static const struct {
 	const char *name;
-	enum kind kind;
+	enum sbx_complete_kind kind;
 } kinds[] = {
-	{ "A", K_AGENTS }, { "AGENT", K_AGENTS }, { "B", K_BACKENDS }, { "BACKEND", K_BACKENDS },
-	{ "NAME", K_SANDBOXES }, { "COMMAND", K_COMMANDS }, { "PLUGIN", K_PLUGINS },
-	{ "BRANCH", K_BRANCHES }, { "REF", K_REFS }, { "DIR", K_DIRS }, { "FILE", K_FILES },
-	{ "SPEC", K_FILES }, { "ARGS", K_FILES }, { "CMD", K_FILES }, { "PATH", K_FILES },
+	{ "A", SBX_COMP_AGENTS }, { "AGENT", SBX_COMP_AGENTS }, { "B", SBX_COMP_BACKENDS }, { "BACKEND", SBX_COMP_BACKENDS },
+	{ "NAME", SBX_COMP_SANDBOXES }, { "COMMAND", SBX_COMP_COMMANDS }, { "PLUGIN", SBX_COMP_PLUGINS },
+	{ "BRANCH", SBX_COMP_BRANCHES }, { "REF", SBX_COMP_REFS }, { "DIR", SBX_COMP_DIRS }, { "FILE", SBX_COMP_FILES },
+	{ "SPEC", SBX_COMP_FILES }, { "ARGS", SBX_COMP_FILES }, { "CMD", SBX_COMP_FILES }, { "PATH", SBX_COMP_FILES },
 };
 
 /* Where a name means something narrower in one command (sub NULL: any form). */
 static const struct {
 	const char *cmd, *sub, *name;
-	enum kind kind;
+	enum sbx_complete_kind kind;
 } special[] = {
-	{ "wt", "rm", "BRANCH", K_WORKTREES },
-	{ "notify", NULL, "NAME", K_NONE },	/* -sound NAME */
+	{ "wt", "rm", "BRANCH", SBX_COMP_WORKTREES },
+	{ "notify", NULL, "NAME", SBX_COMP_NONE },	/* -sound NAME */
 };
 
 /* The global options, accepted before the command. */
@@ -64,24 +49,6 @@ struct form {
 	struct sbx_strvec valued;	/* flags followed by a value, and (next) its name */
 	int repeat_last;		/* the last slot ends in "..." */
 };
-
-struct emit {
-	struct sbx_buf *out;
-	const char *prefix;	/* candidates start with it */
-	const char *lead;	/* printed before each ("--agent=") */
-};
-
-static void emit(const struct emit *e, const char *word, const char *desc)
-{
-	if (strncmp(word, e->prefix, strlen(e->prefix)))
-		return;
-	sbx_buf_addf(e->out, "%s%s", e->lead, word);
-	if (desc && *desc) {
-		sbx_buf_addch(e->out, '\t');
-		sbx_buf_add(e->out, desc, strcspn(desc, "\t\n"));
-	}
-	sbx_buf_addch(e->out, '\n');
-}
 
 static const struct sbx_option *find_long(const struct sbx_cmd *cmd, const char *name, size_t len)
 {
@@ -236,7 +203,7 @@ static const char *raw_value_name(const struct form *forms, int n, const char *f
 
 /* ----------------------------------------------------------------- values */
 
-static enum kind kind_of(const struct sbx_cmd *cmd, const char *sub, const char *name)
+static enum sbx_complete_kind kind_of(const struct sbx_cmd *cmd, const char *sub, const char *name)
 {
 	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
 		if (!strcmp(special[i].cmd, cmd->name) && !strcmp(special[i].name, name) &&
@@ -245,155 +212,23 @@ static enum kind kind_of(const struct sbx_cmd *cmd, const char *sub, const char 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(kinds[i].name, name))
 			return kinds[i].kind;
-	return K_NONE;
-}
-
-static void agents(const struct emit *e)
-{
-	struct sbx_project p;
-
-	for (size_t i = 0; sbx_builtin_agents[i]; i++)
-		emit(e, sbx_builtin_agents[i], "built in");
-	/* And those the project's configuration adds. */
-	if (!sbx_project_detect(&p, NULL)) {
-		struct sbx_config *cfg = sbx_config_load(&p);
-		const cJSON *conf = cfg ? sbx_config_get(cfg, "agents") : NULL;
-
-		for (const cJSON *a = conf ? conf->child : NULL; a; a = a->next) {
-			size_t i = 0;
-
-			while (sbx_builtin_agents[i] && strcmp(sbx_builtin_agents[i], a->string))
-				i++;
-			if (!sbx_builtin_agents[i])
-				emit(e, a->string, "from the configuration");
-		}
-		sbx_config_free(cfg);
-		sbx_project_release(&p);
-	}
-	sbx_clear_error();
-}
-
-static void sandboxes(const struct emit *e)
-{
-	cJSON *all = sbx_list_sandboxes();
-
-	for (const cJSON *s = all->child; s; s = s->next) {
-		const char *name = sbx_json_get_string(s, "name");
-		const char *project = sbx_json_get_string(s, "project");
-		char *desc;
-
-		if (!name)
-			continue;
-		desc = sbx_asprintf("%s %s, %s%s%s", sbx_json_get_string(s, "backend"),
-				    sbx_json_get_string(s, "kind"), sbx_json_get_string(s, "status"),
-				    project ? " in " : "", project ? project : "");
-		emit(e, name, desc);
-		free(desc);
-	}
-	cJSON_Delete(all);
-}
-
-/* From `sbx plugins --json` (one object per line, or an array), whatever it answers. */
-static void plugins(const struct emit *e)
-{
-	struct sbx_child c = SBX_CHILD_INIT;
-	struct sbx_buf out = SBX_BUF_INIT, err = SBX_BUF_INIT;
-	char *self = sbx_self_exe();
-
-	if (self) {
-		sbx_strvec_pushv(&c.args, (const char *[]){ self, "plugins", "--json", NULL });
-		if (!sbx_child_capture(&c, &out, &err)) {
-			for (char *line = out.buf; *line;) {
-				size_t len = strcspn(line, "\n");
-				cJSON *doc = cJSON_ParseWithLength(line, len);
-				const cJSON *items = cJSON_IsArray(doc) ? doc->child : doc;
-
-				for (const cJSON *p = items; p; p = cJSON_IsArray(doc) ? p->next : NULL)
-					if (sbx_json_get_string(p, "name"))
-						emit(e, sbx_json_get_string(p, "name"),
-						     sbx_json_get_string(p, "summary"));
-				cJSON_Delete(doc);
-				line += len + (line[len] == '\n');
-			}
-		}
-	}
-	sbx_child_release(&c);
-	sbx_buf_release(&out);
-	sbx_buf_release(&err);
-	free(self);
-	sbx_clear_error();
-}
-
-static void worktrees(const struct emit *e)
-{
-	const struct sbx_gitmod *git = sbx_gitmod();
-	struct sbx_git_worktree *w = NULL;
-	char *cwd = getcwd(NULL, 0);
-	size_t nr = 0;
-
-	if (git && cwd && !git->worktrees(cwd, 0, &w, &nr)) {
-		for (size_t i = 0; i < nr; i++)
-			if (!w[i].main && w[i].branch)
-				emit(e, w[i].branch, w[i].path);
-		sbx_git_worktrees_free(w, nr);
-	}
-	free(cwd);
-	sbx_clear_error();
-}
-
-static void values(enum kind k, const struct emit *e)
-{
-	static const char *const shell_kinds[] = {
-		[K_FILES] = ":files", [K_DIRS] = ":dirs", [K_REFS] = ":refs",
-		[K_BRANCHES] = ":branches",
-	};
-
-	switch (k) {
-	case K_NONE:
-		return;
-	case K_AGENTS:
-		agents(e);
-		return;
-	case K_BACKENDS:
-		for (size_t i = 0; sbx_backends[i]; i++)
-			emit(e, sbx_backends[i]->name, NULL);
-		return;
-	case K_SANDBOXES:
-		sandboxes(e);
-		return;
-	case K_COMMANDS:
-		for (unsigned i = 0; i < sbx_nr_commands; i++)
-			emit(e, sbx_commands[i]->name, sbx_commands[i]->summary);
-		return;
-	case K_PLUGINS:
-		plugins(e);
-		return;
-	case K_WORKTREES:
-		worktrees(e);
-		return;
-	case K_FILES:
-	case K_DIRS:
-	case K_REFS:
-	case K_BRANCHES:
-		sbx_buf_addf(e->out, "%s\n", shell_kinds[k]);
-		return;
-	}
+	return SBX_COMP_NONE;
 }
 
 /* A usage slot: "show" (a subcommand), "bash|zsh" (choices) or a value's name. */
 static void slot_values(const struct sbx_cmd *cmd, const char *sub, const char *slot,
-			const struct emit *e)
+			const struct sbx_complete_emit *e)
 {
 	if (strchr(slot, '|')) {
 		char *copy = sbx_strdup(slot), *save = NULL;
 
 		for (char *c = strtok_r(copy, "|", &save); c; c = strtok_r(NULL, "|", &save))
-			emit(e, c, NULL);
+			sbx_complete_emit(e, c, NULL);
 		free(copy);
 	} else if (!is_placeholder(slot)) {
-		emit(e, slot, NULL);
+		sbx_complete_emit(e, slot, NULL);
 	} else {
-		values(kind_of(cmd, sub, slot), e);
+		sbx_complete_values(kind_of(cmd, sub, slot), e);
 	}
 }
 
@@ -497,14 +332,14 @@ static int required_given(const struct form *f, const struct state *st)
 }
 
 static void options(const struct sbx_cmd *cmd, const struct form *forms, int n,
-		    const struct state *st, const struct emit *e)
+		    const struct state *st, const struct sbx_complete_emit *e)
 {
 	const char *sub = st->args.nr ? st->args.v[0] : NULL;
 
 	for (const struct sbx_option *o = cmd->options; o && o->name; o++) {
 		char *name = sbx_asprintf("--%s", o->name);
 
-		emit(e, name, o->help);
+		sbx_complete_emit(e, name, o->help);
 		free(name);
 	}
 	/* A raw command's flags come from the usage lines of its subcommand. */
@@ -514,14 +349,14 @@ static void options(const struct sbx_cmd *cmd, const struct form *forms, int n,
 				continue;
 			for (size_t k = 0; k < forms[i].flags.nr; k++)
 				if (!find_option(cmd, forms[i].flags.v[k]))
-					emit(e, forms[i].flags.v[k], NULL);
+					sbx_complete_emit(e, forms[i].flags.v[k], NULL);
 		}
 	}
-	emit(e, "--help", "show the command's help");
+	sbx_complete_emit(e, "--help", "show the command's help");
 }
 
 static void positional(const struct sbx_cmd *cmd, const struct form *forms, int n,
-		       const struct state *st, const struct emit *e)
+		       const struct state *st, const struct sbx_complete_emit *e)
 {
 	const char *sub = st->args.nr ? st->args.v[0] : NULL;
 	const char *slot[MAX_FORMS];
@@ -563,15 +398,15 @@ static void complete_command(const struct sbx_cmd *cmd, int nr, char **w, struct
 	int n = parse_forms(cmd, forms);
 	struct state st = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, NULL, 0 };
 	const char *cur = w[nr - 1];
-	struct emit e = { out, cur, "" };
+	struct sbx_complete_emit e = { out, cur, "" };
 
 	read_words(cmd, forms, n, nr - 1, w, &st);
 	if (st.pending) {
 		const char *name = pending_name(cmd, forms, n, st.pending);
 
-		values(kind_of(cmd, st.args.nr ? st.args.v[0] : NULL, name ? name : ""), &e);
+		sbx_complete_values(kind_of(cmd, st.args.nr ? st.args.v[0] : NULL, name ? name : ""), &e);
 	} else if (st.free_args) {
-		values(K_FILES, &e);
+		sbx_complete_values(SBX_COMP_FILES, &e);
 	} else if (cur[0] == '-' && cur[1] == '-' && strchr(cur, '=')) {
 		const struct sbx_option *o = find_option(cmd, cur);
 		char *lead = sbx_strndup(cur, (size_t)(strchr(cur, '=') - cur) + 1);
@@ -579,7 +414,7 @@ static void complete_command(const struct sbx_cmd *cmd, int nr, char **w, struct
 		e.prefix = cur + strlen(lead);
 		e.lead = lead;
 		if (o && o->type != SBX_OPT_FLAG)
-			values(kind_of(cmd, st.args.nr ? st.args.v[0] : NULL, o->arg ? o->arg : ""),
+			sbx_complete_values(kind_of(cmd, st.args.nr ? st.args.v[0] : NULL, o->arg ? o->arg : ""),
 			       &e);
 		free(lead);
 	} else if (cur[0] == '-') {
@@ -600,7 +435,7 @@ static void complete_command(const struct sbx_cmd *cmd, int nr, char **w, struct
 void sbx_complete(int nr, char **words, struct sbx_buf *out)
 {
 	const struct sbx_cmd *cmd;
-	struct emit e = { out, "", "" };
+	struct sbx_complete_emit e = { out, "", "" };
 	int i = 0;
 
 	if (nr < 1)
@@ -612,9 +447,9 @@ void sbx_complete(int nr, char **words, struct sbx_buf *out)
 	if (i == nr - 1) {
 		if (words[i][0] == '-') {
 			for (size_t k = 0; k < sizeof(globals) / sizeof(globals[0]); k++)
-				emit(&e, globals[k].name, globals[k].help);
+				sbx_complete_emit(&e, globals[k].name, globals[k].help);
 		} else {
-			values(K_COMMANDS, &e);
+			sbx_complete_values(SBX_COMP_COMMANDS, &e);
 		}
 		return;
 	}

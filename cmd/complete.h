@@ -21,4 +21,23 @@
  */
 void sbx_complete(int nr, char **words, struct sbx_buf *out);
 
+/* Between cmd/complete.c and cmd/complete-values.c. */
+enum sbx_complete_kind {
+	SBX_COMP_NONE, SBX_COMP_AGENTS, SBX_COMP_BACKENDS, SBX_COMP_SANDBOXES,
+	SBX_COMP_COMMANDS, SBX_COMP_PLUGINS, SBX_COMP_WORKTREES,
+	/* The shell finds these itself. */
+	SBX_COMP_FILES, SBX_COMP_DIRS, SBX_COMP_REFS, SBX_COMP_BRANCHES,
+};
+
+struct sbx_complete_emit {
+	struct sbx_buf *out;
+	const char *prefix;	/* candidates start with it */
+	const char *lead;	/* printed before each ("--agent=") */
+};
+
+/* Appends "WORD<TAB>DESC" when word starts with e->prefix. */
+void sbx_complete_emit(const struct sbx_complete_emit *e, const char *word, const char *desc);
+/* The candidates of a kind (":files" and the like for the shell's kinds). */
+void sbx_complete_values(enum sbx_complete_kind k, const struct sbx_complete_emit *e);
+
 #endif
