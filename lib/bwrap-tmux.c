@@ -198,9 +198,13 @@ static int foreground(const char *dir, const char *name, pid_t keeper, int sync)
 	buf[n > 0 ? n : 0] = '\0';
 	pid = strtol(buf, NULL, 10);
 	if (pid <= 0) {
+		char *state = sbx_state_dir();
+
 		code = sbx_tmux_wait_keeper(keeper);
-		return sbx_error("the sandbox did not start (exit %d); its log is in "
-				 "$XDG_STATE_HOME/sbx/logs/%s.log", code, name);
+		sbx_error("the sandbox did not start (exit %d; log: %s/logs/%s.log)", code,
+			  state ? state : "$XDG_STATE_HOME/sbx", name);
+		free(state);
+		return -1;
 	}
 	/* The server is up once the session is: the pane's command may even have ended. */
 	while (!file_in(dir, "ready") && read_status(dir) < 0 && sbx_tmux_keeper_running(keeper) &&
@@ -254,8 +258,6 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 	if (keeper_here) {
 		close(sync[0]);
 		code = keep(s, home, dir, name, sandbox, sync[1]);
-		if (code < 0)
-			fprintf(stderr, "sbx run: %s\n", sbx_last_error());
 		/* A persistent sandbox's home stays; this run's directory goes. */
 		if (sbx_remove_tree(strcmp(sandbox, name) ? sdir : dir))
 			sbx_warn("%s", sbx_last_error());
