@@ -1681,9 +1681,9 @@ static int run_tmux(struct sbx_session *s, const char *name, const char *envfile
 	sbx_session_launcher_argv(s, envfile, &c.args);
 	ret = call_must(&c, "cannot start tmux in '%s' (is tmux installed in the template?)", name);
 	call_release(&c);
-	if (ret || (ret = pipe(sync)) || (ret = sbx_tmux_fork_keeper(name, &keeper)) < 0) {
-		if (ret > 0)
-			sbx_error_errno("cannot create a pipe");
+	if (!ret && pipe(sync))
+		ret = sbx_error_errno("cannot create a pipe");
+	if (ret || (ret = sbx_tmux_fork_keeper(name, &keeper)) < 0) {
 		ret = -1;
 	} else if (ret) {
 		close(sync[0]);
