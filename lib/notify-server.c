@@ -3,18 +3,13 @@
  *
  * It listens on $(sbx_runtime_dir)/notify.sock (the directory 0700, the
  * socket 0600) and accepts a client only when the peer runs as the same
- * user (SO_PEERCRED, getpeereid). A client writes event lines; a line
- * longer than SBX_NOTIFY_LINE_MAX is skipped up to its newline, a malformed
- * one is logged and skipped, and neither ends the connection. A client idle
- * for CLIENT_IDLE_MS is closed.
+ * user (SO_PEERCRED, getpeereid). A client writes event lines (lines.h
+ * splits them); a line longer than SBX_NOTIFY_LINE_MAX is skipped up to its
+ * newline, a malformed one is logged and skipped, and neither ends the
+ * connection. A client idle for CLIENT_IDLE_MS is closed.
  *
- * Events whose kind is in the user's notify.events become notifications.
- * Each session (sandbox) is a group: at most one notifier runs per group;
- * a later event waiting for it replaces the one waiting before (counted as
- * coalesced), and an event identical to the group's last one within
- * BURST_MS is coalesced too. notify-send is asked for the id of what it
- * shows (-p) and later told to replace it (-r). A notifier that fails falls
- * back to the terminal of the session's `sbx run`.
+ * Events whose kind is in the user's notify.events go to the delivery
+ * queue (notify-queue.h), which shows them, one group per session.
  *
  * Counters, answered to a line {"stats":true} on the same connection, and
  * logged on SIGUSR1. received = filtered + coalesced + delivered + pending:
@@ -31,16 +26,18 @@
  * The lock file notify.pid, holding the pid, is locked while a server
  * lives: a second server refuses to start, and a socket left by a dead one
  * is replaced. SIGHUP rereads the configuration (as does a change of the
- * file, noticed when an event arrives); SIGTERM and SIGINT end the server.
- * The log is $XDG_STATE_HOME/sbx/notify.log.
+ * file, noticed when an event arrives); SIGTERM and SIGINT end the server,
+ * as does IDLE_EXIT_MS without a client when its socket is gone or no sbx
+ * session lives. The log is $XDG_STATE_HOME/sbx/notify.log.
  */
 #include "notify.h"
+#include "notify-queue.h"
 #include "config.h"
 #include "error.h"
 #include "json.h"
 #include "lines.h"
+#include "owner.h"
 #include "paths.h"
-#include "spawn.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -48,7 +45,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +52,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
@@ -64,35 +59,11 @@
 #endif
 
 #define MAX_CLIENTS 256
-#define MAX_GROUPS 256
-#define MAX_RUNNING 16
-#define BURST_MS 2000
 #define CLIENT_IDLE_MS 30000
-#define NOTIFIER_TIMEOUT_MS 10000
 #define STATS_WAIT_MS 10000
 #define READ_CHUNK (16 * 1024)
 #define TRIM_MS 1000
-#define OUTPUT_MAX 1024
-
-struct note {
-	char *title;
-	char *message;
-	char *sandbox;
-};
-
-struct group {
-	char *key;
-	unsigned id;		/* notify-send's id of the group's notification, or 0 */
-	pid_t pid;		/* the notifier showing `running`, or 0 */
-	int out;		/* its stdout and stderr, or -1 */
-	struct sbx_buf output;
-	long long started;
-	struct note running;
-	struct note pending;	/* the next to show (title NULL: none) */
-	char *last;		/* title and message of the last event accepted */
-	long long last_at;
-	long long used;
-};
+#define IDLE_EXIT_MS (10 * 60 * 1000)
 
 struct client {
 	int fd;			/* -1: closed, to be removed */
@@ -103,27 +74,22 @@ struct client {
 	long long wait_until;
 };
 
-struct stats {
-	unsigned long long received, filtered, coalesced, delivered, failed;
-	unsigned long long malformed, oversized, rejected;
-};
-
 struct server {
-	int listen_fd, lock_fd, log_fd, null_fd;
+	int listen_fd, lock_fd, log_fd;
 	char *socket;
 	dev_t sock_dev;
 	ino_t sock_ino;
 	struct client *clients;
 	size_t nr_clients, alloc_clients;
-	struct group *groups;
-	size_t nr_groups, alloc_groups, running;
-	struct stats st;
-	enum sbx_notifier notifier;
+	struct sbx_notify_queue q;
+	struct sbx_notify_stats st;
 	/* From the user's configuration. */
 	char *config_file;
 	struct timespec config_mtime;
 	long long config_checked;
 	long long trimmed;
+	long long last_client;
+	long long idle_exit;	/* IDLE_EXIT_MS, or $SBX_NOTIFY_IDLE_EXIT_MS for tests */
 	struct sbx_strvec events;
 	char *sound;
 	char *chunk;
@@ -140,14 +106,6 @@ static void on_signal(int sig)
 		/* The pipe is full: enough wake-ups are queued already. */
 	}
 	errno = saved;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void log_line(struct server *srv, const char *fmt, ...) SBX_PRINTF(2, 3);
@@ -175,6 +133,11 @@ static void log_line(struct server *srv, const char *fmt, ...)
 	sbx_buf_release(&b);
 }
 
+static void queue_log(void *data, const char *line)
+{
+	log_line(data, "%s", line);
+}
+
 /* Logs the first few of a kind, then every power of two, so a flood cannot fill the disk. */
 static int worth_logging(unsigned long long n)
 {
@@ -183,11 +146,7 @@ static int worth_logging(unsigned long long n)
 
 static void stats_json(struct server *srv, cJSON *out)
 {
-	size_t pending = 0;
 	cJSON *events = sbx_json_new_array();
-
-	for (size_t i = 0; i < srv->nr_groups; i++)
-		pending += srv->groups[i].pending.title != NULL;
 	sbx_json_add_number(out, "received", (double)srv->st.received);
 	sbx_json_add_number(out, "filtered", (double)srv->st.filtered);
 	sbx_json_add_number(out, "coalesced", (double)srv->st.coalesced);
@@ -196,11 +155,11 @@ static void stats_json(struct server *srv, cJSON *out)
 	sbx_json_add_number(out, "malformed", (double)srv->st.malformed);
 	sbx_json_add_number(out, "oversized", (double)srv->st.oversized);
 	sbx_json_add_number(out, "rejected", (double)srv->st.rejected);
-	sbx_json_add_number(out, "pending", (double)pending);
-	sbx_json_add_number(out, "running", (double)srv->running);
+	sbx_json_add_number(out, "pending", (double)sbx_notify_queue_pending(&srv->q));
+	sbx_json_add_number(out, "running", (double)srv->q.running);
 	sbx_json_add_number(out, "clients", (double)srv->nr_clients);
-	sbx_json_add_number(out, "groups", (double)srv->nr_groups);
-	sbx_json_add_string(out, "notifier", sbx_notifier_name(srv->notifier));
+	sbx_json_add_number(out, "groups", (double)srv->q.nr_groups);
+	sbx_json_add_string(out, "notifier", sbx_notifier_name(srv->q.notifier));
 	sbx_json_add_number(out, "pid", (double)getpid());
 	for (size_t i = 0; i < srv->events.nr; i++)
 		sbx_json_append(events, sbx_json_new_string(srv->events.v[i]));
@@ -259,7 +218,7 @@ static void load_config(struct server *srv)
 /* Rereads the configuration when its file changed; looks at most once a second. */
 static void check_config(struct server *srv)
 {
-	long long now = now_ms();
+	long long now = sbx_notify_now_ms();
 	struct timespec m;
 
 	if (now - srv->config_checked < 1000)
@@ -280,258 +239,17 @@ static int chosen(const struct server *srv, const char *kind)
 	return 0;
 }
 
-/* --------------------------------------------------------------- delivery */
-
-static void note_release(struct note *n)
-{
-	free(n->title);
-	free(n->message);
-	free(n->sandbox);
-	memset(n, 0, sizeof(*n));
-}
-
-static void to_notification(const struct server *srv, const struct group *g,
-			    const struct note *n, struct sbx_notification *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->title = n->title;
-	out->message = n->message;
-	out->sound = srv->sound;
-	out->group = g->key;
-}
-
-/* The bell and OSC 9 on the terminal of the session's `sbx run`. */
-static int to_terminal(struct server *srv, const struct group *g, const struct note *n)
-{
-	struct sbx_notification msg;
-	char *tty = sbx_notify_session_tty(n->sandbox);
-	int ret;
-
-	if (!tty) {
-		log_line(srv, "no terminal to notify for '%s': %s", g->key, n->title);
-		return -1;
-	}
-	to_notification(srv, g, n, &msg);
-	ret = sbx_notify_terminal_write(tty, &msg);
-	if (ret) {
-		log_line(srv, "%s", sbx_last_error());
-		sbx_clear_error();
-	}
-	free(tty);
-	return ret;
-}
-
-static void start_notifier(struct server *srv, struct group *g)
-{
-	struct sbx_child c = SBX_CHILD_INIT;
-	struct sbx_notification msg;
-	int p[2];
-
-	g->running = g->pending;
-	memset(&g->pending, 0, sizeof(g->pending));
-	srv->st.delivered++;
-	if (srv->notifier == SBX_NOTIFIER_TERMINAL) {
-		if (to_terminal(srv, g, &g->running))
-			srv->st.failed++;
-		note_release(&g->running);
-		return;
-	}
-	to_notification(srv, g, &g->running, &msg);
-	sbx_notifier_argv(srv->notifier, &msg, g->id, &c.args);
-	if (pipe(p)) {
-		log_line(srv, "cannot create a pipe: %s", strerror(errno));
-		goto failed;
-	}
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	c.in = srv->null_fd;
-	c.out = p[1];
-	c.err = p[1];
-	if (sbx_child_start(&c)) {
-		log_line(srv, "%s", sbx_last_error());
-		sbx_clear_error();
-		close(p[0]);
-		close(p[1]);
-		goto failed;
-	}
-	close(p[1]);
-	g->pid = c.pid;
-	g->out = p[0];
-	g->started = now_ms();
-	srv->running++;
-	sbx_child_release(&c);
-	return;
-failed:
-	sbx_child_release(&c);
-	srv->st.failed++;
-	to_terminal(srv, g, &g->running);
-	note_release(&g->running);
-}
-
-/* Starts what waits, for as long as notifiers may run. */
-static void start_waiting(struct server *srv)
-{
-	for (size_t i = 0; i < srv->nr_groups && srv->running < MAX_RUNNING; i++)
-		if (srv->groups[i].pending.title && !srv->groups[i].pid)
-			start_notifier(srv, &srv->groups[i]);
-}
-
-static void drain_output(struct group *g)
-{
-	char buf[512];
-	ssize_t n;
-
-	while (g->out >= 0 && (n = read(g->out, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
-			break;
-		}
-		if (g->output.len < OUTPUT_MAX)
-			sbx_buf_add(&g->output, buf, (size_t)n);
-	}
-	if (g->out >= 0)
-		close(g->out);
-	g->out = -1;
-}
-
-static void notifier_done(struct server *srv, struct group *g, int status)
-{
-	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	unsigned id;
-
-	drain_output(g);
-	if (g->out >= 0) {
-		/* Whatever outlived it holds the pipe: no more output is waited for. */
-		close(g->out);
-		g->out = -1;
-	}
-	if (!code && srv->notifier == SBX_NOTIFIER_NOTIFY_SEND &&
-	    (id = sbx_notifier_parse_id(g->output.buf)))
-		g->id = id;
-	if (code) {
-		struct sbx_buf said = SBX_BUF_INIT;
-
-		srv->st.failed++;
-		sbx_notify_clean_text(&said, g->output.buf, 300);
-		log_line(srv, "%s failed (exit %d)%s%s", sbx_notifier_name(srv->notifier), code,
-			 said.len ? ": " : "", said.buf);
-		sbx_buf_release(&said);
-		to_terminal(srv, g, &g->running);
-	}
-	sbx_buf_reset(&g->output);
-	note_release(&g->running);
-	g->pid = 0;
-	srv->running--;
-}
-
-static void reap(struct server *srv)
-{
-	int status;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		for (size_t i = 0; i < srv->nr_groups; i++)
-			if (srv->groups[i].pid == pid)
-				notifier_done(srv, &srv->groups[i], status);
-	start_waiting(srv);
-}
-
-static void group_release(struct group *g)
-{
-	free(g->key);
-	if (g->out >= 0)
-		close(g->out);
-	sbx_buf_release(&g->output);
-	note_release(&g->running);
-	note_release(&g->pending);
-	free(g->last);
-}
-
-static struct group *find_group(struct server *srv, const char *key)
-{
-	struct group *g;
-	size_t oldest = SIZE_MAX;
-
-	for (size_t i = 0; i < srv->nr_groups; i++)
-		if (!strcmp(srv->groups[i].key, key))
-			return &srv->groups[i];
-	/* Full: the group idle longest makes room (it forgets its notification id). */
-	if (srv->nr_groups >= MAX_GROUPS) {
-		for (size_t i = 0; i < srv->nr_groups; i++) {
-			g = &srv->groups[i];
-			if (!g->pid && !g->pending.title &&
-			    (oldest == SIZE_MAX || g->used < srv->groups[oldest].used))
-				oldest = i;
-		}
-		if (oldest == SIZE_MAX)
-			return NULL;
-		group_release(&srv->groups[oldest]);
-		srv->groups[oldest] = srv->groups[--srv->nr_groups];
-	}
-	SBX_ALLOC_GROW(srv->groups, srv->nr_groups + 1, srv->alloc_groups);
-	g = &srv->groups[srv->nr_groups++];
-	memset(g, 0, sizeof(*g));
-	g->key = sbx_strdup(key);
-	g->out = -1;
-	sbx_buf_init(&g->output);
-	return g;
-}
-
 static void accept_event(struct server *srv, struct sbx_notify_event *ev)
 {
-	long long now = now_ms();
-	struct group *g;
-	char *text;
-
 	srv->st.received++;
 	check_config(srv);
-	if (!chosen(srv, ev->kind)) {
+	if (chosen(srv, ev->kind))
+		sbx_notify_queue_add(&srv->q, ev, srv->sound);
+	else
 		srv->st.filtered++;
-		return;
-	}
-	g = find_group(srv, ev->group);
-	if (!g) {
-		/* Every group busy: this one waits for nothing and is shown by none. */
-		srv->st.coalesced++;
-		return;
-	}
-	g->used = now;
-	text = sbx_asprintf("%s\n%s", ev->title, ev->message);
-	if (g->last && !strcmp(g->last, text) && now - g->last_at < BURST_MS) {
-		srv->st.coalesced++;
-		free(text);
-		return;
-	}
-	free(g->last);
-	g->last = text;
-	g->last_at = now;
-	if (g->pending.title) {
-		srv->st.coalesced++;
-		note_release(&g->pending);
-	}
-	g->pending.title = ev->title;
-	g->pending.message = ev->message;
-	g->pending.sandbox = ev->sandbox;
-	ev->title = ev->message = ev->sandbox = NULL;
-	if (!g->pid && srv->running < MAX_RUNNING)
-		start_notifier(srv, g);
 }
 
 /* ---------------------------------------------------------------- clients */
-
-static int idle(const struct server *srv)
-{
-	if (srv->running)
-		return 0;
-	for (size_t i = 0; i < srv->nr_groups; i++)
-		if (srv->groups[i].pending.title)
-			return 0;
-	return 1;
-}
 
 static void reply_stats(struct server *srv, struct client *c, int timed_out)
 {
@@ -544,7 +262,7 @@ static void reply_stats(struct server *srv, struct client *c, int timed_out)
 	sbx_json_print(&b, out, 0);
 	sbx_buf_addch(&b, '\n');
 	/* A client that does not read its answer loses it, and stalls nothing. */
-	if (sbx_notify_write_all(c->fd, b.buf, b.len, now_ms() + 100))
+	if (sbx_notify_write_all(c->fd, b.buf, b.len, sbx_notify_now_ms() + 100))
 		log_line(srv, "cannot answer a stats request: %s", strerror(errno));
 	sbx_buf_release(&b);
 	cJSON_Delete(out);
@@ -553,14 +271,14 @@ static void reply_stats(struct server *srv, struct client *c, int timed_out)
 static unsigned long long counter(const struct server *srv, const char *name)
 {
 	static const struct { const char *name; size_t off; } counters[] = {
-		{ "received", offsetof(struct stats, received) },
-		{ "filtered", offsetof(struct stats, filtered) },
-		{ "coalesced", offsetof(struct stats, coalesced) },
-		{ "delivered", offsetof(struct stats, delivered) },
-		{ "failed", offsetof(struct stats, failed) },
-		{ "malformed", offsetof(struct stats, malformed) },
-		{ "oversized", offsetof(struct stats, oversized) },
-		{ "rejected", offsetof(struct stats, rejected) },
+		{ "received", offsetof(struct sbx_notify_stats, received) },
+		{ "filtered", offsetof(struct sbx_notify_stats, filtered) },
+		{ "coalesced", offsetof(struct sbx_notify_stats, coalesced) },
+		{ "delivered", offsetof(struct sbx_notify_stats, delivered) },
+		{ "failed", offsetof(struct sbx_notify_stats, failed) },
+		{ "malformed", offsetof(struct sbx_notify_stats, malformed) },
+		{ "oversized", offsetof(struct sbx_notify_stats, oversized) },
+		{ "rejected", offsetof(struct sbx_notify_stats, rejected) },
 	};
 
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -578,7 +296,7 @@ static void check_wait(struct server *srv, struct client *c, long long now)
 
 	if (!c->wait || c->fd < 0)
 		return;
-	met = idle(srv);
+	met = sbx_notify_queue_idle(&srv->q);
 	want = cJSON_GetObjectItemCaseSensitive(c->wait, "wait");
 	for (const cJSON *w = want ? want->child : NULL; met && w; w = w->next)
 		if (cJSON_IsNumber(w) && (double)counter(srv, w->string) < w->valuedouble)
@@ -601,8 +319,8 @@ static void handle_request(struct server *srv, struct client *c, cJSON *req)
 	}
 	cJSON_Delete(c->wait);
 	c->wait = req;
-	c->wait_until = now_ms() + (long long)(timeout < 0 ? 0 : timeout > 600000 ? 600000 : timeout);
-	check_wait(srv, c, now_ms());
+	c->wait_until = sbx_notify_now_ms() + (long long)(timeout < 0 ? 0 : timeout > 600000 ? 600000 : timeout);
+	check_wait(srv, c, sbx_notify_now_ms());
 }
 
 static void handle_line(struct server *srv, struct client *c, const char *line, size_t len)
@@ -675,7 +393,7 @@ static void read_client(struct server *srv, struct client *c)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n > 0) {
-		c->active = now_ms();
+		c->active = sbx_notify_now_ms();
 		sbx_lines_feed(&c->in, srv->chunk, (size_t)n, &client_ops, c);
 		return;
 	}
@@ -734,11 +452,12 @@ static void accept_clients(struct server *srv)
 			close(fd);
 			continue;
 		}
+		srv->last_client = sbx_notify_now_ms();
 		SBX_ALLOC_GROW(srv->clients, srv->nr_clients + 1, srv->alloc_clients);
 		c = &srv->clients[srv->nr_clients++];
 		memset(c, 0, sizeof(*c));
 		c->fd = fd;
-		c->active = now_ms();
+		c->active = sbx_notify_now_ms();
 		c->srv = srv;
 		sbx_lines_init(&c->in, SBX_NOTIFY_LINE_MAX);
 	}
@@ -835,13 +554,58 @@ static int listen_on(struct server *srv)
 	return 0;
 }
 
-/* Removes the socket, unless another server has put its own there since. */
-static void unlink_ours(struct server *srv)
+static int socket_ours(const struct server *srv)
 {
 	struct stat st;
 
-	if (srv->listen_fd >= 0 && !lstat(srv->socket, &st) && st.st_dev == srv->sock_dev &&
-	    st.st_ino == srv->sock_ino)
+	return !lstat(srv->socket, &st) && st.st_dev == srv->sock_dev && st.st_ino == srv->sock_ino;
+}
+
+/* Does any sbx run or shell still live (and so may send events)? */
+static int sessions_alive(void)
+{
+	cJSON *records;
+	int alive = 0;
+
+	if (sbx_owner_list(&records)) {
+		sbx_clear_error();
+		cJSON_Delete(records);
+		return 1;
+	}
+	for (const cJSON *r = records->child; r && !alive; r = r->next) {
+		const char *kind = sbx_json_get_string(r, "kind");
+
+		alive = kind && strcmp(kind, "template") && sbx_owner_alive(r);
+	}
+	cJSON_Delete(records);
+	return alive;
+}
+
+/*
+ * After idle_exit ms without a client: a server whose socket is gone (its
+ * directory removed, another server's in its place) can never be reached,
+ * and one that no session needs ends too; the next `sbx run` starts it.
+ */
+static int still_wanted(struct server *srv, long long now)
+{
+	if (srv->nr_clients || srv->q.running || now - srv->last_client < srv->idle_exit)
+		return 1;
+	if (!socket_ours(srv)) {
+		log_line(srv, "the socket is gone: stopping");
+		return 0;
+	}
+	if (!sessions_alive()) {
+		log_line(srv, "no client for %lld s and no session: stopping", srv->idle_exit / 1000);
+		return 0;
+	}
+	srv->last_client = now;
+	return 1;
+}
+
+/* Removes the socket, unless another server has put its own there since. */
+static void unlink_ours(struct server *srv)
+{
+	if (srv->listen_fd >= 0 && socket_ours(srv))
 		unlink(srv->socket);
 }
 
@@ -916,14 +680,14 @@ static int handle_signals(struct server *srv)
 		}
 	}
 	if (chld)
-		reap(srv);
+		sbx_notify_queue_reap(&srv->q, srv->sound);
 	return stop;
 }
 
 /* The poll timeout: the nearest of the idle clients', waits' and notifiers' deadlines. */
 static int next_timeout(const struct server *srv, long long now)
 {
-	long long next = -1;
+	long long next = -1, deadline;
 
 	for (size_t i = 0; i < srv->nr_clients; i++) {
 		const struct client *c = &srv->clients[i];
@@ -932,14 +696,13 @@ static int next_timeout(const struct server *srv, long long now)
 		if (next < 0 || t < next)
 			next = t;
 	}
-	for (size_t i = 0; i < srv->nr_groups; i++) {
-		long long t = srv->groups[i].started + NOTIFIER_TIMEOUT_MS;
-
-		if (srv->groups[i].pid && (next < 0 || t < next))
-			next = t;
-	}
-	if (next < 0)
-		return -1;
+	deadline = sbx_notify_queue_deadline(&srv->q);
+	if (deadline >= 0 && (next < 0 || deadline < next))
+		next = deadline;
+	/* Idle: when to see whether the server is still wanted. */
+	if (!srv->nr_clients && !srv->q.running &&
+	    (next < 0 || srv->last_client + srv->idle_exit < next))
+		next = srv->last_client + srv->idle_exit;
 	return next <= now ? 0 : next - now > 600000 ? 600000 : (int)(next - now);
 }
 
@@ -953,16 +716,7 @@ static void handle_timeouts(struct server *srv, long long now)
 		else if (c->fd >= 0 && now - c->active >= CLIENT_IDLE_MS)
 			close_client(c);
 	}
-	for (size_t i = 0; i < srv->nr_groups; i++) {
-		struct group *g = &srv->groups[i];
-
-		if (g->pid && now - g->started >= NOTIFIER_TIMEOUT_MS) {
-			log_line(srv, "%s took longer than %d ms: killed",
-				 sbx_notifier_name(srv->notifier), NOTIFIER_TIMEOUT_MS);
-			kill(g->pid, SIGKILL);
-			g->started = now;	/* reaped on SIGCHLD */
-		}
-	}
+	sbx_notify_queue_timeouts(&srv->q, now);
 }
 
 static int serve_loop(struct server *srv)
@@ -971,56 +725,38 @@ static int serve_loop(struct server *srv)
 	size_t alloc = 0;
 
 	for (;;) {
-		size_t n = 0, first_client, first_group;
+		size_t n = 0, first_client;
 		long long now;
 		int r;
 
-		SBX_ALLOC_GROW(fds, 2 + srv->nr_clients + srv->nr_groups, alloc);
+		SBX_ALLOC_GROW(fds, 2 + srv->nr_clients, alloc);
 		fds[n++] = (struct pollfd){ signal_pipe[0], POLLIN, 0 };
 		fds[n++] = (struct pollfd){ srv->listen_fd, POLLIN, 0 };
 		first_client = n;
 		for (size_t i = 0; i < srv->nr_clients; i++)
 			fds[n++] = (struct pollfd){ srv->clients[i].fd, POLLIN, 0 };
-		first_group = n;
-		for (size_t i = 0; i < srv->nr_groups; i++)
-			fds[n++] = (struct pollfd){ srv->groups[i].out, POLLIN, 0 };
-		r = poll(fds, (nfds_t)n, next_timeout(srv, now_ms()));
+		r = poll(fds, (nfds_t)n, next_timeout(srv, sbx_notify_now_ms()));
 		if (r < 0 && errno != EINTR) {
 			free(fds);
 			return sbx_error_errno("poll failed");
 		}
 		if (r > 0 && fds[0].revents && handle_signals(srv))
 			break;
-		/* Output of notifiers: kept for the log and for notify-send's id. */
-		for (size_t i = 0; r > 0 && i < srv->nr_groups && first_group + i < n; i++) {
-			struct group *g = &srv->groups[i];
-
-			if (fds[first_group + i].revents && g->out >= 0 &&
-			    g->out == fds[first_group + i].fd) {
-				char buf[512];
-				ssize_t got = read(g->out, buf, sizeof(buf));
-
-				if (got > 0 && g->output.len < OUTPUT_MAX)
-					sbx_buf_add(&g->output, buf, (size_t)got);
-				else if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
-					close(g->out);
-					g->out = -1;
-				}
-			}
-		}
-		for (size_t i = 0; r > 0 && i < first_group - first_client; i++)
+		for (size_t i = 0; r > 0 && i < n - first_client; i++)
 			if (fds[first_client + i].revents && srv->clients[i].fd >= 0)
 				read_client(srv, &srv->clients[i]);
 		if (r > 0 && fds[1].revents)
 			accept_clients(srv);
-		now = now_ms();
+		now = sbx_notify_now_ms();
 		handle_timeouts(srv, now);
 		for (size_t i = 0; i < srv->nr_clients; i++)
 			check_wait(srv, &srv->clients[i], now);
 		compact_clients(srv);
+		if (!still_wanted(srv, now))
+			break;
 #ifdef __GLIBC__
 		/* After a burst, the lines' memory goes back (at most once a second). */
-		if (!srv->nr_clients && !srv->running && now - srv->trimmed >= TRIM_MS) {
+		if (!srv->nr_clients && !srv->q.running && now - srv->trimmed >= TRIM_MS) {
 			malloc_trim(0);
 			srv->trimmed = now;
 		}
@@ -1035,9 +771,7 @@ static void server_release(struct server *srv)
 	for (size_t i = 0; i < srv->nr_clients; i++)
 		close_client(&srv->clients[i]);
 	free(srv->clients);
-	for (size_t i = 0; i < srv->nr_groups; i++)
-		group_release(&srv->groups[i]);
-	free(srv->groups);
+	sbx_notify_queue_release(&srv->q);
 	unlink_ours(srv);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
@@ -1045,8 +779,6 @@ static void server_release(struct server *srv)
 		close(srv->lock_fd);
 	if (srv->log_fd >= 0)
 		close(srv->log_fd);
-	if (srv->null_fd >= 0)
-		close(srv->null_fd);
 	free(srv->socket);
 	free(srv->config_file);
 	free(srv->sound);
@@ -1079,7 +811,8 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o)
 	int ret = -1;
 
 	memset(&srv, 0, sizeof(srv));
-	srv.listen_fd = srv.lock_fd = srv.log_fd = srv.null_fd = -1;
+	srv.listen_fd = srv.lock_fd = srv.log_fd = -1;
+	srv.q.null_fd = -1;
 	sbx_strvec_init(&srv.events);
 	/* Detached: no terminal's signals, and no directory kept busy. */
 	if (o->ready_fd >= 0)
@@ -1091,15 +824,18 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o)
 	if (!srv.socket || open_server_log(&srv) || install_signals())
 		goto out;
 	dir = sbx_strndup(srv.socket, (size_t)(strrchr(srv.socket, '/') - srv.socket));
-	srv.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	srv.chunk = sbx_malloc(READ_CHUNK);
 	srv.config_file = user_config_file();
-	srv.notifier = sbx_notifier_detect();
 	load_config(&srv);
-	if (sbx_mkdir_private(dir, 0700) || take_lock(&srv, dir) || listen_on(&srv))
+	if (sbx_notify_queue_init(&srv.q, sbx_notifier_detect(), &srv.st, queue_log, &srv) ||
+	    sbx_mkdir_private(dir, 0700) || take_lock(&srv, dir) || listen_on(&srv))
 		goto out;
+	srv.last_client = sbx_notify_now_ms();
+	srv.idle_exit = getenv("SBX_NOTIFY_IDLE_EXIT_MS") ? atoll(getenv("SBX_NOTIFY_IDLE_EXIT_MS")) : 0;
+	if (srv.idle_exit <= 0)
+		srv.idle_exit = IDLE_EXIT_MS;
 	log_line(&srv, "listening on %s (notifier: %s)", srv.socket,
-		 sbx_notifier_name(srv.notifier));
+		 sbx_notifier_name(srv.q.notifier));
 	if (o->ready_fd >= 0) {
 		if (write(o->ready_fd, "ready\n", 6) != 6) {
 			/* The starter gave up waiting: serve all the same. */

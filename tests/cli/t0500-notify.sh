@@ -306,4 +306,25 @@ test_expect_success 'the server exits 0 at the end' '
 	test "$SERVER_EXIT" = 0
 '
 
+rm "$XDG_CONFIG_HOME/sbx/config.json"
+export SBX_NOTIFY_IDLE_EXIT_MS=300
+start_server
+rm "$NOTIFY_SOCK"
+{ wait "$SERVER_PID"; } 2>/dev/null
+SERVER_EXIT=$? SERVER_PID=
+test_expect_success 'a server whose socket was removed ends when idle' '
+	test "$SERVER_EXIT" = 0 &&
+	test_grep "the socket is gone: stopping" "$NOTIFY_LOG"
+'
+
+start_server
+{ wait "$SERVER_PID"; } 2>/dev/null
+SERVER_EXIT=$? SERVER_PID=
+unset SBX_NOTIFY_IDLE_EXIT_MS
+test_expect_success 'a server no session needs ends when idle, and removes its socket' '
+	test "$SERVER_EXIT" = 0 &&
+	test_grep "no client for 0 s and no session: stopping" "$NOTIFY_LOG" &&
+	! test -e "$NOTIFY_SOCK"
+'
+
 test_done
