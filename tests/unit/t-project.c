@@ -4,6 +4,7 @@
  * detached HEAD, no repository; and the names derived from them.
  */
 #include "tap.h"
+#include "scratch.h"
 
 #include "error.h"
 #include "gitlayout.h"
@@ -15,26 +16,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static char *scratch;
-
-/* Runs a shell command in the scratch directory; the tests make no sense without it. */
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd, *line;
-
-	va_start(ap, fmt);
-	cmd = sbx_vasprintf(fmt, ap);
-	va_end(ap);
-	line = sbx_asprintf("cd '%s' && { %s; } >/dev/null 2>&1", scratch, cmd);
-	if (system(line) != 0) {
-		printf("Bail out! '%s' failed\n", cmd);
-		exit(1);
-	}
-	free(line);
-	free(cmd);
-}
 
 static char *at(const char *rel)
 {
@@ -122,13 +103,10 @@ static void test_names(void)
 
 int main(void)
 {
-	char tmpl[] = "/tmp/sbx-project.XXXXXX";
 	struct sbx_project p;
 	char *home, *path;
 
-	if (!mkdtemp(tmpl))
-		return 1;
-	scratch = realpath(tmpl, NULL);
+	scratch_init();
 	home = at("home");
 	setenv("HOME", home, 1);
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
@@ -219,8 +197,7 @@ int main(void)
 	free(path);
 
 	test_names();
-	sh("rm -rf '%s'", scratch);
+	scratch_done();
 	free(home);
-	free(scratch);
 	return done_testing();
 }

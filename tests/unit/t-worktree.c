@@ -4,6 +4,7 @@
  * a repository the git CLI makes.
  */
 #include "tap.h"
+#include "scratch.h"
 
 #include "error.h"
 #include "gitmod.h"
@@ -16,35 +17,6 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *scratch;
-
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	char *cmd, *line;
-
-	va_start(ap, fmt);
-	cmd = sbx_vasprintf(fmt, ap);
-	va_end(ap);
-	line = sbx_asprintf("cd '%s' && { %s; } >/dev/null 2>&1", scratch, cmd);
-	if (system(line) != 0) {
-		printf("Bail out! '%s' failed\n", cmd);
-		exit(1);
-	}
-	free(line);
-	free(cmd);
-}
-
-/* Does a shell command in the scratch directory succeed? */
-static int succeeds(const char *cmd)
-{
-	char *line = sbx_asprintf("cd '%s' && { %s; } >/dev/null 2>&1", scratch, cmd);
-	int ret = system(line) == 0;
-
-	free(line);
-	return ret;
-}
 
 static void check(char *got, const char *want, const char *what)
 {
@@ -197,11 +169,8 @@ static void test_module(void)
 
 int main(void)
 {
-	char tmpl[] = "/tmp/sbx-worktree.XXXXXX";
 
-	if (!mkdtemp(tmpl))
-		return 1;
-	scratch = realpath(tmpl, NULL);
+	scratch_init();
 	setenv("HOME", "/home/t", 1);
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
@@ -213,7 +182,6 @@ int main(void)
 	test_sandboxes();
 	test_prune_parents();
 	test_module();
-	sh("rm -rf '%s'", scratch);
-	free(scratch);
+	scratch_done();
 	return done_testing();
 }
