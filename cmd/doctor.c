@@ -1,4 +1,5 @@
 #include "cmd.h"
+#include "accounts.h"
 #include "backend.h"
 #include "config.h"
 #include "error.h"
@@ -68,6 +69,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	for (size_t i = 0; sbx_backends[i]; i++)
 		sbx_backends[i]->doctor(cfg, report);
 	sbx_plugins_doctor(cfg, have_project ? &project : NULL, report);
+	sbx_accounts_doctor(cfg, report);
 	if (have_project)
 		sbx_project_release(&project);
 	sbx_config_free(cfg);
@@ -76,7 +78,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 
 const struct sbx_cmd sbx_cmd_doctor = {
 	.name = "doctor",
-	.summary = "check the host: backend, notifier, plugins, config",
+	.summary = "check the host: backend, notifier, plugins, config, agents' logins",
 	.usage = "sbx doctor [--json]",
 	.description = "One line per check, ok, warn or fail, with the fix for what is not ok.\n"
 		"Exits 1 when a check fails.",

@@ -14,19 +14,85 @@
 struct builtin {
 	const char *name, *command, *npm, *config_dir;
 	const char *args[3];
+	const char *config_env;
+	/* The account: see agents.h. */
+	const char *login[3], *files[3], *token_env, *token_prefix, *check[3];
+	const char *const *auth_env;
+	const char *const *personal;
 };
 
+static const char *const claude_env[] = { "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN",
+	"CLAUDE_CODE_OAUTH_TOKEN", NULL };
+static const char *const codex_env[] = { "OPENAI_API_KEY", "CODEX_API_KEY", NULL };
+static const char *const gemini_env[] = { "GEMINI_API_KEY", "GOOGLE_API_KEY", NULL };
+static const char *const no_env[] = { NULL };
+static const char *const claude_personal[] = { "CLAUDE.md", "settings.json", "skills", "commands",
+	"agents", NULL };
+static const char *const codex_personal[] = { "AGENTS.md", "prompts", NULL };
+static const char *const gemini_personal[] = { "GEMINI.md", NULL };
+static const char *const opencode_personal[] = { "AGENTS.md", NULL };
+
+/*
+ * Claude: `claude setup-token` prints a token valid for a year, used through
+ * CLAUDE_CODE_OAUTH_TOKEN; its /login would leave an OAuth file whose refresh
+ * token rotates, which a store copied into every sandbox cannot follow.
+ */
 static const struct builtin builtins[] = {
 	{ "claude", "claude", "@anthropic-ai/claude-code", ".claude",
-	  { "--dangerously-skip-permissions", NULL } },
-	{ "codex", "codex", "@openai/codex", ".codex", { "--yolo", NULL } },
-	{ "opencode", "opencode", "opencode-ai", ".config/opencode", { NULL } },
-	{ "gemini", "gemini", "@google/gemini-cli", ".gemini", { "--yolo", NULL } },
-	{ "shell", "bash", NULL, NULL, { "-l", NULL } },
+	  { "--dangerously-skip-permissions", NULL }, "CLAUDE_CONFIG_DIR",
+	  { "setup-token", NULL }, { NULL }, "CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat",
+	  { "auth", "status", NULL }, claude_env, claude_personal },
+	{ "codex", "codex", "@openai/codex", ".codex", { "--yolo", NULL }, "CODEX_HOME",
+	  { "login", NULL }, { ".codex/auth.json", NULL }, NULL, NULL,
+	  { "login", "status", NULL }, codex_env, codex_personal },
+	{ "opencode", "opencode", "opencode-ai", ".config/opencode", { NULL }, NULL,
+	  { "auth", "login", NULL }, { ".local/share/opencode/auth.json", NULL }, NULL, NULL,
+	  { "auth", "list", NULL }, no_env, opencode_personal },
+	{ "gemini", "gemini", "@google/gemini-cli", ".gemini", { "--yolo", NULL }, NULL,
+	  { NULL }, { ".gemini/oauth_creds.json", ".gemini/google_accounts.json", NULL }, NULL,
+	  NULL, { NULL }, gemini_env, gemini_personal },
+	{ "shell", "bash", NULL, NULL, { "-l", NULL }, NULL, { NULL }, { NULL }, NULL, NULL,
+	  { NULL }, no_env, no_env },
 };
 #define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
 const char *const sbx_builtin_agents[] = { "claude", "codex", "opencode", "gemini", "shell", NULL };
+
+/* A configured list replaces the built-in one. */
+static void strings(struct sbx_strvec *out, const cJSON *conf, const char *key,
+		    const char *const *builtin)
+{
+	const cJSON *list = conf ? cJSON_GetObjectItemCaseSensitive(conf, key) : NULL;
+
+	if (!cJSON_IsArray(list)) {
+		if (builtin)
+			sbx_strvec_pushv(out, builtin);
+		return;
+	}
+	for (const cJSON *e = list->child; e; e = e->next)
+		if (cJSON_IsString(e))
+			sbx_strvec_push(out, e->valuestring);
+}
+
+static void resolve_account(struct sbx_agent *agent, const struct builtin *b, const cJSON *login)
+{
+	const char *token = login ? sbx_json_get_string(login, "token") : NULL;
+	const char *prefix = login ? sbx_json_get_string(login, "tokenPrefix") : NULL;
+
+	strings(&agent->login_args, login, "args", b ? b->login : NULL);
+	strings(&agent->cred_files, login, "files", b ? b->files : NULL);
+	strings(&agent->check_args, login, "check", b ? b->check : NULL);
+	if (!token && b)
+		token = b->token_env;
+	if (!prefix && b && token == b->token_env)
+		prefix = b->token_prefix;
+	agent->token_env = token ? sbx_strdup(token) : NULL;
+	agent->token_prefix = sbx_strdup(prefix ? prefix : "");
+	agent->config_env = b ? b->config_env : NULL;
+	agent->auth_env = b ? b->auth_env : no_env;
+	agent->personal = b ? b->personal : no_env;
+	agent->can_login = agent->cred_files.nr || agent->token_env;
+}
 
 int sbx_agent_resolve(struct sbx_agent *agent, const char *name, const struct sbx_config *cfg)
 {
@@ -37,6 +103,9 @@ int sbx_agent_resolve(struct sbx_agent *agent, const char *name, const struct sb
 
 	memset(agent, 0, sizeof(*agent));
 	sbx_strvec_init(&agent->args);
+	sbx_strvec_init(&agent->login_args);
+	sbx_strvec_init(&agent->cred_files);
+	sbx_strvec_init(&agent->check_args);
 	for (size_t i = 0; i < NR_BUILTINS; i++)
 		if (!strcmp(builtins[i].name, name))
 			b = &builtins[i];
@@ -66,6 +135,7 @@ int sbx_agent_resolve(struct sbx_agent *agent, const char *name, const struct sb
 	for (const cJSON *a = args ? args->child : NULL; a; a = a->next)
 		if (cJSON_IsString(a))
 			sbx_strvec_push(&agent->args, a->valuestring);
+	resolve_account(agent, b, conf ? cJSON_GetObjectItemCaseSensitive(conf, "login") : NULL);
 	return 0;
 }
 
@@ -75,6 +145,11 @@ void sbx_agent_release(struct sbx_agent *agent)
 	free(agent->command);
 	free(agent->npm);
 	sbx_strvec_clear(&agent->args);
+	sbx_strvec_clear(&agent->login_args);
+	sbx_strvec_clear(&agent->cred_files);
+	sbx_strvec_clear(&agent->check_args);
+	free(agent->token_env);
+	free(agent->token_prefix);
 	memset(agent, 0, sizeof(*agent));
 }
 

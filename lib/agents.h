@@ -17,6 +17,26 @@ struct sbx_agent {
 	struct sbx_strvec args;		/* full-auto flags, then configured args */
 	char *npm;			/* npm package that installs it, or NULL */
 	const char *config_dir;		/* ".claude", ".codex", ... in the home; or NULL */
+	/* Where the host keeps that folder when not in the home: CLAUDE_CONFIG_DIR, CODEX_HOME. */
+	const char *config_env;
+
+	/*
+	 * Its account (accounts.h): `sbx login` runs the command with login_args;
+	 * it keeps the files of cred_files (paths in the home) that the login
+	 * wrote and, with token_env, the token starting with token_prefix that it
+	 * printed, as that variable. check_args: a cheap check that they work
+	 * (no model call), or none. auth_env: the variables the agent takes
+	 * credentials from. personal: the default "personal" entries.
+	 * Configuration: agents.NAME.login {args, files, token, tokenPrefix, check}.
+	 */
+	struct sbx_strvec login_args;
+	struct sbx_strvec cred_files;
+	char *token_env;
+	char *token_prefix;
+	struct sbx_strvec check_args;
+	const char *const *auth_env;
+	const char *const *personal;
+	unsigned can_login : 1;
 };
 
 /* Resolves name against the built-in table and the configuration. */

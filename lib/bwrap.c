@@ -15,6 +15,7 @@
  * An ephemeral session's home is a copy of the template's in
  * $XDG_RUNTIME_DIR/sbx/sessions/NAME/, removed when the session ends.
  */
+#include "accounts.h"
 #include "agents.h"
 #include "backend.h"
 #include "bwrap.h"
@@ -148,6 +149,8 @@ static char *template_hash(const struct sbx_session *s)
 	sbx_buf_addf(&in, "sbx %s\n", SBX_VERSION);
 	/* The hooks written into the home follow the chosen events. */
 	sbx_agent_hooks_script(s->cfg, &in);
+	/* And the agents' first-run answers. */
+	sbx_agent_state_script(&in, &in);
 	/* The plugins and their scripts; they were loaded and provisioned with the session. */
 	if (sbx_plugins_template_input(s->cfg, BACKEND, &in))
 		sbx_clear_error();
@@ -284,7 +287,7 @@ static int build_template(struct sbx_session *s, const char *name, const char *h
 			goto out;
 		ret = -1;
 	}
-	if (sbx_write_agent_hooks(home, s->cfg))
+	if (sbx_write_agent_hooks(home, s->cfg) || sbx_agent_state_write(home))
 		goto out;
 	p.s = s;
 	p.home = home;
@@ -403,7 +406,7 @@ static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
 struct sandbox {
 	struct sbx_strvec args;
 	struct sbx_strvec env;
-	int fds[3];
+	int fds[4];
 	int nr_fds;
 	const char *tmux_dir;		/* bound at SBX_TMUX_DIR, or NULL */
 	const char *tmux_session;	/* run the command in tmux (tmux.h), or NULL */
@@ -456,7 +459,14 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_push(&b->args, "--ro-bind-data");
 	sbx_strvec_pushf(&b->args, "%d", b->fds[b->nr_fds - 1]);
 	sbx_strvec_push(&b->args, "/etc/group");
-	if (s->env.nr) {
+	/* Claude Code's policy settings (accounts.h): its first-run answers, for every user. */
+	if (add_fd(b, memfd_with("policy", sbx_claude_managed_settings,
+				 strlen(sbx_claude_managed_settings))) < 0)
+		goto out;
+	sbx_strvec_push(&b->args, "--ro-bind-data");
+	sbx_strvec_pushf(&b->args, "%d", b->fds[b->nr_fds - 1]);
+	sbx_strvec_push(&b->args, SBX_CLAUDE_MANAGED_SETTINGS);
+	if (sbx_session_has_env_script(s)) {
 		sbx_buf_reset(&text);
 		sbx_session_env_script(s, &text);
 		if (add_fd(b, memfd_with("environment", text.buf, text.len)) < 0)
@@ -487,7 +497,7 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--chdir", s->project.dir, "--", NULL });
 	if (b->tmux_session)
 		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
-	sbx_session_launcher_argv(s, s->env.nr ? ENV_FILE : "", &b->args);
+	sbx_session_launcher_argv(s, sbx_session_has_env_script(s) ? ENV_FILE : "", &b->args);
 	sbx_bwrap_env(&b->env);
 	/* Not secret: in bwrap's environment, which costs nothing (the file costs an rm). */
 	sbx_strvec_pushv(&b->env, (const char *const *)s->public_env.v);
@@ -527,7 +537,7 @@ static void sandbox_release(struct sandbox *b)
 int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
 		    const char *tmux_session, struct sbx_child *c)
 {
-	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1, -1, -1 }, 0, tmux_dir,
+	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1, -1, -1, -1 }, 0, tmux_dir,
 			     tmux_session };
 	char *tools = data_path("tools", NULL);
 	int ret = -1;

@@ -211,6 +211,25 @@ static const struct sbx_config_key secret = {
 	.expect = "an object with exactly one of command, env or file",
 };
 
+static const struct sbx_config_key home_relative = {
+	.name = "", .type = SBX_CT_STRING, .check = check_relative,
+	.expect = "a relative path inside the sandbox home",
+};
+
+/* How `sbx login` logs the agent in and what it keeps (lib/accounts.h). */
+static const struct sbx_config_key login_fields[] = {
+	{ .name = "args", .type = SBX_CT_ARRAY, .item = &any_string,
+	  .expect = "an array of strings" },
+	{ .name = "files", .type = SBX_CT_ARRAY, .item = &home_relative,
+	  .expect = "an array of relative paths" },
+	{ .name = "token", .type = SBX_CT_STRING, .check = check_var_name, .expect = VAR_NAME },
+	{ .name = "tokenPrefix", .type = SBX_CT_STRING, .check = check_nonempty,
+	  .expect = "a non-empty string" },
+	{ .name = "check", .type = SBX_CT_ARRAY, .item = &any_string,
+	  .expect = "an array of strings" },
+	{ .name = NULL },
+};
+
 static const struct sbx_config_key agent_fields[] = {
 	{ .name = "command", .type = SBX_CT_STRING, .check = check_nonempty,
 	  .expect = "a non-empty string" },
@@ -218,12 +237,14 @@ static const struct sbx_config_key agent_fields[] = {
 	  .expect = "an array of strings" },
 	{ .name = "npm", .type = SBX_CT_STRING, .check = check_nonempty,
 	  .expect = "a non-empty string" },
+	{ .name = "login", .type = SBX_CT_OBJECT, .fields = login_fields,
+	  .expect = "an object with args, files, token, tokenPrefix and check" },
 	{ .name = NULL },
 };
 
 static const struct sbx_config_key agent = {
 	.name = "", .type = SBX_CT_OBJECT, .fields = agent_fields,
-	.expect = "an object with command, args and npm",
+	.expect = "an object with command, args, npm and login",
 };
 
 static const struct sbx_config_key relative_path = {

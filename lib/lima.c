@@ -24,6 +24,7 @@
  * and removes.
  */
 #include "backend.h"
+#include "accounts.h"
 #include "agents.h"
 #include "config.h"
 #include "error.h"
@@ -962,6 +963,7 @@ static cJSON *template_yaml(const struct sbx_config *cfg, const char *srcdir)
 	sbx_json_add_bool(obj, "loadDotSSHPubKeys", 0);
 	add_provisioning(yaml, cfg);
 	sbx_notify_lima_provision(cfg, cJSON_GetObjectItemCaseSensitive(yaml, "provision"));
+	sbx_agent_state_lima_provision(cJSON_GetObjectItemCaseSensitive(yaml, "provision"));
 	return yaml;
 }
 
@@ -1338,7 +1340,7 @@ static int deliver_env(const struct sbx_session *s, const char *name, char **env
 	int ret = 0;
 
 	*envfile = NULL;
-	if (!s->env.nr) {
+	if (!sbx_session_has_env_script(s)) {
 		*envfile = sbx_strdup("");
 		return 0;
 	}

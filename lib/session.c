@@ -1,4 +1,5 @@
 #include "session.h"
+#include "accounts.h"
 #include "backend.h"
 #include "config.h"
 #include "error.h"
@@ -475,6 +476,9 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 	if (resolve_secrets(s))
 		return -1;
 	resolve_scripts(s);
+	ret = sbx_accounts_session(s, o->command);
+	if (ret)
+		return ret;
 	ret = sbx_plugins_session(s, o->command);
 	if (ret)
 		return ret;
@@ -505,6 +509,7 @@ void sbx_session_release(struct sbx_session *s)
 	sbx_strvec_clear(&s->scripts);
 	sbx_strvec_clear(&s->command);
 	sbx_agent_release(&s->agent);
+	sbx_home_files_release(s);
 	sbx_plugin_session_free(s->plugins);
 	sbx_config_free(s->cfg);
 	sbx_project_release(&s->project);
@@ -522,6 +527,7 @@ void sbx_session_env_script(const struct sbx_session *s, struct sbx_buf *out)
 		sbx_sq_quote(out, eq + 1);
 		sbx_buf_addch(out, '\n');
 	}
+	sbx_home_files_script(s, out);
 }
 
 void sbx_session_launcher_argv(const struct sbx_session *s, const char *envfile,

@@ -17,6 +17,26 @@ struct sbx_mount {
 	unsigned writable : 1;
 };
 
+/*
+ * A file the environment script writes into the sandbox home before the
+ * command runs (lib/home-files.c), by its path in the home.
+ */
+enum sbx_home_file_kind {
+	SBX_HOME_FILE,		/* written, writable by the agent */
+	SBX_HOME_READONLY,	/* written, then made read-only (a personal file's copy) */
+	SBX_HOME_SEAL,		/* an earlier written directory made read-only; no data */
+	SBX_HOME_REMOVE,	/* removed first (an old copy); no data */
+	SBX_HOME_SECRET,	/* in tmpfs, linked from the home, removed when the command ends */
+	SBX_HOME_SCRIPT,	/* data is shell text run at that point (no value pasted in it) */
+};
+
+struct sbx_home_file {
+	char *path;
+	char *data;
+	size_t len;
+	enum sbx_home_file_kind kind;
+};
+
 /* What `sbx run` / `sbx shell` / `sbx setup` were asked, before configuration. */
 struct sbx_session_opts {
 	const char *command;		/* "run", "shell", "setup", "login" */
@@ -55,6 +75,9 @@ struct sbx_session {
 	 */
 	struct sbx_strvec public_env;
 	struct sbx_strvec scripts;	/* runtime scripts, absolute paths */
+	/* Files for the home, written by the environment script: they may be secret too. */
+	struct sbx_home_file *files;
+	size_t nr_files, alloc_files;
 	struct sbx_strvec command;	/* what runs inside: argv */
 	const char *command_name;	/* "run", "shell", ... for messages */
 	struct sbx_plugin_session *plugins;	/* what plugins added beyond the above (plugin.h) */
@@ -97,11 +120,21 @@ void sbx_session_add_mount(struct sbx_session *s, const char *host, const char *
  */
 int sbx_parse_mount_spec(const char *spec, struct sbx_mount *out);
 
+/* Adds a file for the home (kind: see sbx_home_file); data is copied. */
+void sbx_session_add_file(struct sbx_session *s, const char *path, const void *data, size_t len,
+			  enum sbx_home_file_kind kind);
+/* Is there an environment script to hand over (variables or files)? */
+int sbx_session_has_env_script(const struct sbx_session *s);
+
 /*
  * The environment as a shell script the launcher sources: one
- * `export NAME='value'` per line, each value quoted with sbx_sq_quote.
+ * `export NAME='value'` per line, each value quoted with sbx_sq_quote; then
+ * the files (sbx_home_files_script).
  */
 void sbx_session_env_script(const struct sbx_session *s, struct sbx_buf *out);
+/* lib/home-files.c: the part of the environment script that writes s->files. */
+void sbx_home_files_script(const struct sbx_session *s, struct sbx_buf *out);
+void sbx_home_files_release(struct sbx_session *s);
 
 /*
  * The launcher that runs inside every sandbox, in the same shell: it sources

@@ -79,7 +79,8 @@ test_expect_success 'the lima.yaml: no home mount, containerd off, the npm insta
 	assert orig["base"] == ["template:debian-12"], orig.get("base")
 	assert [m["mountPoint"] for m in orig["mounts"]] == ["/mnt/sbx-src"], orig["mounts"]
 	scripts = "\n".join(p["script"] for p in orig["provision"])
-	assert all(p["mode"] == "system" for p in orig["provision"] if "sbx hook" not in p["script"])
+	user = [p for p in orig["provision"] if p["mode"] == "user"]
+	assert all("sbx hook" in p["script"] or "first-run answers" in p["script"] for p in user), user
 	assert [p["mode"] for p in orig["provision"] if "sbx hook --agent claude" in p["script"]] == ["user"]
 	assert "npm install -g" in scripts and "@example/probe-cli" in scripts, scripts
 	assert "apt-get install" in scripts and "libcjson-dev" in scripts

@@ -40,6 +40,8 @@ test_expect_success 'setup --all: every plugin'"'"'s scripts in lima.yaml, with 
 	prov = json.load(open(sys.argv[1]))["provision"]
 	# The agents'"'"' hooks (t0502-notify-lima.sh checks them) are not a plugin'"'"'s.
 	prov = [p for p in prov if "sbx hook --agent" not in p["script"]]
+	# Nor are the agents'"'"' first-run answers (t0305-lima-accounts.sh).
+	prov = [p for p in prov if "first-run answers" not in p["script"]]
 	# sbx'"'"'s own three first: packages, agents, sbx itself.
 	assert [p["mode"] for p in prov[:3]] == ["system"] * 3, prov[:3]
 	plugins = prov[3:]
