@@ -459,11 +459,15 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_push(&b->args, "--ro-bind-data");
 	sbx_strvec_pushf(&b->args, "%d", b->fds[b->nr_fds - 1]);
 	sbx_strvec_push(&b->args, "/etc/group");
-	/* Claude Code's policy settings (accounts.h): its first-run answers, for every user. */
+	/*
+	 * Claude Code's policy settings (accounts.h): its first-run answers, for
+	 * every user. A file of the sandbox's tmpfs: Claude resolves the path
+	 * through /proc/self/fd, which names a bound memory file "/memfd:...".
+	 */
 	if (add_fd(b, memfd_with("policy", sbx_claude_managed_settings,
 				 strlen(sbx_claude_managed_settings))) < 0)
 		goto out;
-	sbx_strvec_push(&b->args, "--ro-bind-data");
+	sbx_strvec_pushv(&b->args, (const char *[]){ "--perms", "0444", "--file", NULL });
 	sbx_strvec_pushf(&b->args, "%d", b->fds[b->nr_fds - 1]);
 	sbx_strvec_push(&b->args, SBX_CLAUDE_MANAGED_SETTINGS);
 	if (sbx_session_has_env_script(s)) {
