@@ -201,4 +201,21 @@ test_expect_success 'env-based auth passes only when named in envPass or secrets
 	test_grep "^OPENAI_API_KEY=host-openai-key$" "$TRASH/out"
 '
 
+# macOS keeps them in the login Keychain, through security(1) (a fake here).
+test_expect_success 'the Keychain store: the value reaches security on its stdin only' '
+	export SBX_CREDENTIAL_STORE=keychain FAKE_SECURITY_LOG="$TRASH/security.log" &&
+	"$SBX" login </dev/null >/dev/null 2>"$TRASH/err" &&
+	test_grep "kept .* in the Keychain (service sbx, account fake)" "$TRASH/err" &&
+	! test -e "$STORE/fake" &&
+	test -s "$HOME/.fake-keychain/sbx.fake" &&
+	test_grep "^-i$" "$TRASH/security.log" &&
+	test_grep -v -F "$SECRET" "$TRASH/security.log" &&
+	"$SBX" run >"$TRASH/run.out" &&
+	printf "token=%s\nfile=%s\n" "$TOKEN" "$FILECRED" >"$TRASH/expect" &&
+	cmp "$TRASH/expect" "$TRASH/run.out" &&
+	"$SBX" logout 2>"$TRASH/err" &&
+	test_grep "removed the credentials of .fake. from the Keychain" "$TRASH/err" &&
+	! test -e "$HOME/.fake-keychain/sbx.fake"
+'
+
 test_done
