@@ -1,0 +1,473 @@
+/* The Lima backend (lima.h): sessions, cloned, started, given their environment, run and reaped. */
+#include "lima.h"
+#include "error.h"
+#include "json.h"
+#include "names.h"
+#include "notify.h"
+#include "owner.h"
+#include "plugin.h"
+#include "session.h"
+#include "spawn.h"
+#include "xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- sessions */
+
+/*
+ * A mount's place in the guest: "~/x" is in the sandbox user's home, which
+ * Lima makes /home/USER.linux for the host's USER.
+ */
+static char *guest_path(const char *guest)
+{
+	struct passwd *pw;
+	const char *user;
+
+	if (strcmp(guest, "~") && strncmp(guest, "~/", 2))
+		return sbx_strdup(guest);
+	pw = getpwuid(getuid());
+	user = pw && pw->pw_name ? pw->pw_name : getenv("USER");
+	return sbx_asprintf("/home/%s.linux%s", user ? user : "lima", guest + 1);
+}
+
+/* The session's mounts as a yq value: a JSON array (JSON literals are valid yq). */
+static char *mounts_expr(const struct sbx_session *s)
+{
+	cJSON *list = sbx_json_new_array();
+	struct sbx_buf b = SBX_BUF_INIT;
+
+	for (size_t i = 0; i < s->nr_mounts; i++) {
+		cJSON *m = sbx_json_append(list, sbx_json_new_object());
+		char *point = guest_path(s->mounts[i].guest);
+
+		sbx_json_add_string(m, "location", s->mounts[i].host);
+		sbx_json_add_string(m, "mountPoint", point);
+		sbx_json_add_bool(m, "writable", s->mounts[i].writable);
+		free(point);
+	}
+	sbx_buf_adds(&b, ".mounts = ");
+	sbx_json_print(&b, list, 0);
+	cJSON_Delete(list);
+	return sbx_buf_detach(&b);
+}
+
+/*
+ * Clones the template into name with the session's mounts (replacing the
+ * template's, which are none). Returns 0, 1 when the name is taken, -1.
+ */
+static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *name,
+		    struct progress *p)
+{
+	char *mounts = mounts_expr(s);
+	struct call c;
+	int ret;
+
+	sbx_lima_call_init(&c, name, "clone", tmpl, name, "--set", mounts, NULL);
+	if (s->forward_ssh_agent)
+		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
+	sbx_plugins_lima_clone(s, &c.args);
+	sbx_notify_lima_clone(s, &c.args);
+	c.progress = p;
+	ret = sbx_lima_call_must(&c, "cannot clone the template '%s' into '%s'", tmpl, name);
+	if (ret && sbx_lima_call_said(&c, "already exists"))
+		ret = 1;
+	sbx_lima_call_release(&c);
+	free(mounts);
+	return ret;
+}
+
+static int start_vm(const char *name, struct progress *p)
+{
+	struct call c;
+	int ret;
+
+	sbx_lima_call_init(&c, name, "start", name, NULL);
+	c.progress = p;
+	ret = sbx_lima_call_must(&c, "cannot start '%s'", name);
+	sbx_lima_call_release(&c);
+	return ret;
+}
+
+/*
+ * Hands the environment to the guest without an argv: the script travels on
+ * the stdin of one `limactl shell` into a new 0600 file in the guest's
+ * tmpfs, whose name comes back on stdout. *envfile is "" with no environment.
+ */
+static int deliver_env(const struct sbx_session *s, const char *name, char **envfile)
+{
+	static const char receive[] =
+		"umask 077 && f=$(mktemp /dev/shm/sbx-env.XXXXXX) && cat > \"$f\" && printf %s \"$f\"";
+	struct sbx_buf script = SBX_BUF_INIT, out = SBX_BUF_INIT;
+	struct call c;
+	int ret = 0;
+
+	*envfile = NULL;
+	if (!sbx_session_has_env_script(s)) {
+		*envfile = sbx_strdup("");
+		return 0;
+	}
+	sbx_session_env_script(s, &script);
+	sbx_lima_call_init(&c, name, "shell", "--workdir", "/", name, "sh", "-c", receive, NULL);
+	c.input = &script;
+	c.out = &out;
+	ret = sbx_lima_call_must(&c, "cannot hand the environment to '%s'", name);
+	if (!ret && (strncmp(out.buf, "/dev/shm/sbx-env.", 17) || strpbrk(out.buf, " \t\n'\"")))
+		ret = sbx_error("cannot hand the environment to '%s': the guest answered '%.60s' "
+				"instead of a file name (log: %s)", name, out.buf, c.log);
+	if (!ret)
+		*envfile = sbx_buf_detach(&out);
+	/* The script holds the values: wipe it before the memory goes back. */
+	memset(script.buf, 0, script.len);
+	sbx_buf_release(&script);
+	sbx_buf_release(&out);
+	sbx_lima_call_release(&c);
+	return ret;
+}
+
+static volatile sig_atomic_t lingering_pid = -1, lingering_ticks;
+
+/* Every TICK_MS while the command runs: once a signal came, count towards ending limactl. */
+#define TICK_MS 500
+
+static void on_tick(int sig)
+{
+	(void)sig;
+	if (lingering_pid <= 0 || !sbx_pending_signal())
+		return;
+	lingering_ticks++;
+	if (lingering_ticks == GRACE_MS / TICK_MS)
+		kill((pid_t)lingering_pid, SIGTERM);
+	else if (lingering_ticks == 2 * GRACE_MS / TICK_MS)
+		kill((pid_t)lingering_pid, SIGKILL);
+}
+
+/*
+ * sbx_child_wait, with signals forwarded as spawn.h describes, and a timer
+ * that ends limactl GRACE_MS after a signal it did not end of.
+ */
+int sbx_lima_wait_command(struct sbx_child *c)
+{
+	struct itimerval tick = { { 0, TICK_MS * 1000 }, { 0, TICK_MS * 1000 } }, off;
+	struct sigaction sa, old;
+	int code;
+
+	memset(&off, 0, sizeof(off));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	lingering_ticks = 0;
+	lingering_pid = (sig_atomic_t)c->pid;
+	setitimer(ITIMER_REAL, &tick, NULL);
+	code = sbx_child_wait(c);
+	setitimer(ITIMER_REAL, &off, NULL);
+	lingering_pid = -1;
+	sigaction(SIGALRM, &old, NULL);
+	return code;
+}
+
+/*
+ * Runs the session's command in the guest, in the project directory, on the
+ * terminal: stdin, stdout and stderr are sbx's own (limactl asks ssh for a
+ * terminal when stdout is one). Returns its exit code, which limactl passes
+ * through; -1 when limactl could not be run.
+ */
+static int run_command(const struct sbx_session *s, const char *name, const char *envfile)
+{
+	struct sbx_child c = SBX_CHILD_INIT;
+	char *log = NULL;
+	int logfd, code = -1;
+
+	sbx_strvec_pushv(&c.args, (const char *[]){ "limactl", "shell", "--tty=false", "--workdir",
+						    s->project.dir, name, NULL });
+	sbx_session_launcher_argv(s, envfile, &c.args);
+	logfd = sbx_lima_log_open(name, &log);
+	if (logfd >= 0) {
+		sbx_lima_log_header(logfd, c.args.v);
+		close(logfd);
+	}
+	c.forward_signals = 1;
+	if (!sbx_child_start(&c))
+		code = sbx_lima_wait_command(&c);
+	else if (errno == ENOENT)
+		sbx_lima_not_found();
+	/* ssh's own failures exit 255 too: say what that code may mean, keep it as the result. */
+	if (code == 255 && !c.signal_received)
+		sbx_warn("limactl shell exited 255: the connection to '%s' failed, or the command "
+			 "was killed (log: %s)", name, log ? log : "-");
+	free(log);
+	sbx_child_release(&c);
+	return code;
+}
+
+/* Removes a session's VM, then its record, then (when all went well) its log. */
+static int discard_session(const char *name, int keep_log)
+{
+	char *log;
+
+	if (sbx_lima_delete(name, 1)) {
+		char *why = sbx_strdup(sbx_last_error());
+
+		/* The record stays: with its owner gone, the next run or prune retries. */
+		sbx_error("%s; '%s' is left behind for 'sbx prune'", why, name);
+		free(why);
+		return -1;
+	}
+	if (sbx_owner_remove(name))
+		return -1;
+	log = keep_log ? NULL : sbx_lima_state_file("logs", name, ".log");
+	if (log)
+		unlink(log);
+	free(log);
+	return 0;
+}
+
+/* What a record holds beyond owner.h's fields: the template it was cloned from. */
+cJSON *sbx_lima_record_extra(const char *tmpl)
+{
+	cJSON *extra = sbx_json_new_object();
+
+	if (tmpl)
+		sbx_json_add_string(extra, "template", tmpl);
+	return extra;
+}
+
+/* A persistent VM's record names whoever uses it now; the template stays as it was. */
+static int claim_persistent(const struct sbx_session *s, const char *name)
+{
+	cJSON *old = sbx_owner_read(name);
+	int ret = sbx_owner_write(name, BACKEND, "persistent", s->project.dir,
+				  sbx_lima_record_extra(sbx_json_get_string(old, "template")));
+
+	cJSON_Delete(old);
+	return ret;
+}
+
+/*
+ * Records the session and clones it, under a fresh random name until one is
+ * free. The record comes first: an sbx killed at any later point leaves a
+ * record whose owner is dead, which the next run or prune acts on.
+ */
+static char *create_session(const struct sbx_session *s, const char *tmpl, struct progress *p)
+{
+	for (int attempt = 0; attempt < CLONE_ATTEMPTS; attempt++) {
+		char *name = sbx_session_name(&s->project);
+		int ret;
+
+		if (sbx_owner_write(name, BACKEND, "session", s->project.dir,
+				    sbx_lima_record_extra(tmpl))) {
+			free(name);
+			return NULL;
+		}
+		ret = clone_vm(s, tmpl, name, p);
+		if (!ret)
+			return name;
+		if (ret < 0) {
+			char *why = sbx_strdup(sbx_last_error());
+
+			/* Lima may leave a half-made clone behind. */
+			if (discard_session(name, 1))
+				sbx_warn("%s", sbx_last_error());
+			sbx_error("%s", why);
+			free(why);
+			free(name);
+			return NULL;
+		}
+		sbx_owner_remove(name);
+		free(name);
+	}
+	sbx_error("cannot find a free name for a sandbox after %d attempts", CLONE_ATTEMPTS);
+	return NULL;
+}
+
+/* Records of this backend's sessions whose owner is gone. */
+static int orphan_records(cJSON **out)
+{
+	cJSON *records;
+
+	*out = sbx_json_new_array();
+	if (sbx_owner_list(&records))
+		return -1;
+	for (cJSON *r = records->child, *next; r; r = next) {
+		const char *backend = sbx_json_get_string(r, "backend");
+		const char *kind = sbx_json_get_string(r, "kind");
+
+		next = r->next;
+		if (backend && !strcmp(backend, BACKEND) && kind && !strcmp(kind, "session") &&
+		    sbx_json_get_string(r, "name") && !sbx_owner_alive(r))
+			sbx_json_append(*out, cJSON_DetachItemViaPointer(records, r));
+	}
+	cJSON_Delete(records);
+	return 0;
+}
+
+/* Deletes the VMs of sessions whose sbx was killed (and their records). */
+int sbx_lima_reap_orphans(int dry_run, cJSON *removed)
+{
+	cJSON *orphans;
+	int ret = 0;
+
+	if (orphan_records(&orphans)) {
+		cJSON_Delete(orphans);
+		return -1;
+	}
+	for (const cJSON *r = orphans->child; r; r = r->next) {
+		const char *name = sbx_json_get_string(r, "name");
+
+		if (!dry_run && discard_session(name, 0))
+			ret = -1;
+		else if (removed)
+			sbx_json_append(removed, sbx_json_new_string(name));
+	}
+	cJSON_Delete(orphans);
+	return ret;
+}
+
+/* The sandbox was made by this run: after a failure it goes, keeping the first error. */
+static void undo_session(const char *name)
+{
+	char *why = sbx_strdup(sbx_last_error());
+
+	if (discard_session(name, 1))
+		sbx_warn("%s", sbx_last_error());
+	sbx_error("%s", why);
+	free(why);
+}
+
+static int run_ephemeral(struct sbx_session *s)
+{
+	struct template_spec t;
+	struct progress p;
+	char *name = NULL, *envfile = NULL;
+	int lock = -1, ret = -1, handed_over = 0;
+
+	if (sbx_lima_check_version(NULL) || sbx_lima_spec_init(&t, &s->project, s->cfg))
+		return -1;
+	/* Someone else's failure to clean up is not a reason to fail this run. */
+	if (sbx_lima_reap_orphans(0, NULL)) {
+		sbx_warn("%s", sbx_last_error());
+		sbx_clear_error();
+	}
+	if (sbx_lima_interrupted() || sbx_lima_ensure_template(&t, &s->project, 0, 1, s->verbose, &lock))
+		goto out;
+	if (sbx_lima_interrupted())
+		goto out;
+	sbx_lima_progress_begin(&p, 1, s->verbose, "starting a sandbox from %s", t.name);
+	name = create_session(s, t.name, &p);
+	sbx_lima_unlock(&lock);
+	if (!name || sbx_lima_interrupted() || start_vm(name, &p) || sbx_lima_interrupted()) {
+		sbx_lima_progress_end(&p, 0);
+		goto undo;
+	}
+	sbx_lima_progress_end(&p, 1);
+	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
+	if (deliver_env(s, name, &envfile) || sbx_lima_interrupted())
+		goto undo;
+	if (s->tmux)
+		ret = sbx_lima_run_tmux(s, name, envfile, t.name, &handed_over);
+	else
+		ret = run_command(s, name, envfile);
+	/* In tmux the keeper discards the session, when the agent ends. */
+	if (!handed_over && discard_session(name, ret < 0))
+		ret = -1;
+	goto out;
+undo:
+	if (name)
+		undo_session(name);
+	ret = -1;
+out:
+	sbx_lima_unlock(&lock);
+	free(envfile);
+	free(name);
+	sbx_lima_spec_release(&t);
+	return ret;
+}
+
+/*
+ * Makes the project's persistent VM exist and run: cloned from the template
+ * on first use (a failure then removes it again), started when stopped.
+ * Callers hold its lock, so that concurrent runs start it once.
+ */
+static int ready_persistent(struct sbx_session *s, const char *name)
+{
+	struct template_spec t;
+	struct progress p;
+	cJSON *inst = NULL;
+	const char *status;
+	int found = sbx_lima_find(name, &inst), created = 0, lock = -1, ret = -1;
+
+	if (found < 0)
+		return -1;
+	status = inst ? sbx_json_get_string(inst, "status") : NULL;
+	if (found && status && !strcmp(status, "Running")) {
+		cJSON_Delete(inst);
+		return claim_persistent(s, name);
+	}
+	sbx_lima_progress_begin(&p, 1, s->verbose, "starting %s", name);
+	if (found) {
+		ret = claim_persistent(s, name);
+	} else if (!sbx_lima_check_version(NULL) && !sbx_lima_spec_init(&t, &s->project, s->cfg)) {
+		ret = sbx_lima_ensure_template(&t, &s->project, 0, 1, s->verbose, &lock);
+		if (!ret)
+			ret = sbx_owner_write(name, BACKEND, "persistent", s->project.dir,
+					      sbx_lima_record_extra(t.name));
+		if (!ret) {
+			ret = clone_vm(s, t.name, name, &p);
+			/* A failed clone may leave a half-made one; a taken name is not ours. */
+			created = ret <= 0;
+			ret = ret ? -1 : 0;
+		}
+		sbx_lima_unlock(&lock);
+		sbx_lima_spec_release(&t);
+	}
+	if (!ret && sbx_lima_interrupted())
+		ret = -1;
+	if (!ret)
+		ret = start_vm(name, &p);
+	sbx_lima_progress_end(&p, !ret);
+	if (ret && created) {
+		char *why = sbx_strdup(sbx_last_error());
+
+		if (sbx_lima_delete(name, 1))
+			sbx_warn("%s", sbx_last_error());
+		else
+			sbx_owner_remove(name);
+		sbx_error("%s", why);
+		free(why);
+	}
+	cJSON_Delete(inst);
+	return ret;
+}
+
+static int run_persistent(struct sbx_session *s)
+{
+	char *name = sbx_persistent_name(&s->project), *envfile = NULL;
+	int lock = sbx_lima_lock_open(name, LOCK_EX), ret = -1, handed_over;
+
+	if (lock >= 0) {
+		ret = ready_persistent(s, name);
+		sbx_lima_unlock(&lock);
+	}
+	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
+	if (!ret && !sbx_lima_interrupted() && !deliver_env(s, name, &envfile) && !sbx_lima_interrupted())
+		ret = s->tmux ? sbx_lima_run_tmux(s, name, envfile, NULL, &handed_over)
+			      : run_command(s, name, envfile);
+	else
+		ret = -1;
+	free(envfile);
+	free(name);
+	return ret;
+}
+
+int sbx_lima_run(struct sbx_session *s)
+{
+	return s->persistent ? run_persistent(s) : run_ephemeral(s);
+}

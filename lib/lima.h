@@ -1,0 +1,128 @@
+/*
+ * The Lima backend's own declarations, shared by its files (internal to the
+ * backend; nothing outside lib/lima*.c includes this):
+ *   limactl.c        running limactl: calls, logs, locks, Lima's messages, progress
+ *   lima-template.c  the template: its lima.yaml, setup, hashes
+ *   lima-session.c   sessions: clone, start, environment, run, reaping
+ *   lima-tmux.c      the command in tmux in the guest, attach
+ *   lima.c           the backend's operations: list, stop, remove, prune, doctor
+ */
+#ifndef SBX_LIMA_H
+#define SBX_LIMA_H
+
+#include "backend.h"
+#include "buf.h"
+#include "config.h"
+#include "json.h"
+#include "project.h"
+#include "session.h"
+#include "spawn.h"
+#include "strvec.h"
+
+#include <time.h>
+
+#define BACKEND "lima"
+#define DEFAULT_IMAGE "template:debian-12"
+/* Where the template sees sbx's source while it builds sbx (read-only). */
+#define SOURCE_MOUNT "/mnt/sbx-src"
+/* Lima >= 1.2 has `limactl clone`, which every sandbox is made with. */
+#define MIN_MAJOR 1
+#define MIN_MINOR 2
+#define MIN_VERSION "1.2"
+/* A log grows by one header per command; past this size it starts again. */
+#define LOG_LIMIT (1L << 20)
+/* Enough of a failing command's stderr to find Lima's last fatal line. */
+#define ERR_TAIL 16384
+/* Provisioning (apt, npm, a build of sbx) can take long on a slow network. */
+#define SETUP_TIMEOUT "30m"
+#define CLONE_ATTEMPTS 5
+/* limactl's grace after a signal it did not end of, before sbx ends it itself. */
+#define GRACE_MS 2000
+
+extern const char sbx_lima_install_hint[];
+
+/*
+ * One line per step on stderr. On a terminal the line is redrawn each second
+ * while the step runs; elsewhere it is printed once, when the step ends.
+ * A quiet progress (a run starting its sandbox) shows only on a terminal and
+ * is erased at the end, so that the agent's output starts on a clean screen.
+ */
+struct progress {
+	char label[160];
+	struct timespec start;
+	long drawn;
+	unsigned tty : 1;
+	unsigned quiet : 1;
+};
+
+/* One limactl command: its arguments, where its output goes, how it ended. */
+struct call {
+	const char *step;		/* the limactl command, named in messages */
+	const char *instance;		/* whose log gets its stderr; NULL: lima.log */
+	struct sbx_strvec args;		/* argv, "limactl" first */
+	const struct sbx_buf *input;	/* written to its stdin; NULL: /dev/null */
+	struct sbx_buf *out;		/* gets its stdout; NULL: discarded */
+	struct sbx_buf err;		/* the tail of its stderr */
+	struct progress *progress;	/* redrawn while it runs, or NULL */
+	char *log;			/* the log's path */
+	unsigned verbose : 1;		/* also copy its stderr to ours */
+	int code;			/* its exit code (128+N: signal N); -1: not run */
+};
+
+/* What a template is built from: its lima.yaml's text and the hash of that and sbx's version. */
+struct template_spec {
+	char *name;
+	char *yaml;
+	char *hash;
+};
+
+/* limactl.c */
+char *sbx_lima_state_file(const char *dir, const char *name, const char *ext);
+int sbx_lima_log_open(const char *instance, char **path);
+void sbx_lima_log_header(int fd, char *const *argv);
+int sbx_lima_lock_open(const char *name, int how);
+int sbx_lima_relock(int fd, int how, const char *name);
+void sbx_lima_unlock(int *fd);
+double sbx_lima_elapsed(const struct timespec *t0);
+void sbx_lima_progress_begin(struct progress *p, int quiet, int verbose, const char *fmt, ...)
+	SBX_PRINTF(4, 5);
+void sbx_lima_progress_end(struct progress *p, int ok);
+void sbx_lima_call_init(struct call *c, const char *instance, const char *step, ...);
+void sbx_lima_call_release(struct call *c);
+int sbx_lima_not_found(void);
+int sbx_lima_call_run(struct call *c);
+int sbx_lima_call_fail(const struct call *c, const char *fmt, ...) SBX_PRINTF(2, 3);
+int sbx_lima_call_must(struct call *c, const char *fmt, ...) SBX_PRINTF(2, 3);
+int sbx_lima_call_said(const struct call *c, const char *words);
+int sbx_lima_interrupted(void);
+int sbx_lima_check_version(struct sbx_buf *info);
+int sbx_lima_list(cJSON **all);
+int sbx_lima_find(const char *name, cJSON **obj);
+
+/* lima-template.c */
+void sbx_lima_spec_release(struct template_spec *t);
+int sbx_lima_spec_init(struct template_spec *t, const struct sbx_project *project,
+		       const struct sbx_config *cfg);
+char *sbx_lima_built_hash(const char *name);
+int sbx_lima_template_fresh(const struct template_spec *t);
+void sbx_lima_forget_template(const char *name);
+int sbx_lima_delete(const char *name, int own);
+int sbx_lima_ensure_template(const struct template_spec *t, const struct sbx_project *project,
+			     int force, int quiet, int verbose, int *lockfd);
+int sbx_lima_setup(struct sbx_session *s);
+
+/* lima-session.c */
+int sbx_lima_wait_command(struct sbx_child *c);
+cJSON *sbx_lima_record_extra(const char *tmpl);
+int sbx_lima_reap_orphans(int dry_run, cJSON *removed);
+int sbx_lima_run(struct sbx_session *s);
+
+/* lima-tmux.c */
+int sbx_lima_run_tmux(struct sbx_session *s, const char *name, const char *envfile,
+		      const char *tmpl, int *handed_over);
+int sbx_lima_attach(const char *name);
+
+/* lima.c */
+const cJSON *sbx_lima_find_record(const cJSON *records, const char *name);
+
+#endif
