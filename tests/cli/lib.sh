@@ -85,6 +85,18 @@ test_expect_code() {
 }
 
 # test_line_count FILE N: FILE has exactly N lines.
+# test_wait_for 'CONDITION': the shell condition, polled for up to 10 s. For
+# what no event tells a test: a sandbox's last processes are killed by the
+# kernel after sbx and bwrap have exited, a moment later.
+test_wait_for() {
+	i=0
+	while ! eval "$1"; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "test_wait_for: still not true: $1" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
 test_line_count() {
 	n=$(wc -l <"$1" | tr -d ' ')
 	[ "$n" = "$2" ] || { echo "'$1' has $n lines, want $2:" >&2; cat "$1" >&2; return 1; }

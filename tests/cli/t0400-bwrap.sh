@@ -170,24 +170,15 @@ test_expect_success 'nothing of a session is left behind' '
 	test_line_count left 0
 '
 
-wait_for() {
-	i=0
-	while ! eval "$1"; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
-		sleep 0.05
-	done
-}
-
 for sig in TERM HUP INT; do
 	test_expect_success "SIG$sig to sbx ends the sandbox and removes the session" "
 		\"\$SBX\" shell -- sh -c 'echo started >\"$PROJ/started-$sig\"; exec sleep 31$((${#sig}))7' &
 		pid=\$! &&
-		wait_for 'test -e \"$PROJ/started-$sig\"' &&
+		test_wait_for 'test -e \"$PROJ/started-$sig\"' &&
 		kill -$sig \$pid &&
 		{ wait \$pid; code=\$?; } ;
 		test \$code -gt 128 &&
-		! pgrep -f 'sleep 31$((${#sig}))7' &&
+		test_wait_for \"! pgrep -f 'sleep 31$((${#sig}))7'\" &&
 		ls -A \"\$XDG_RUNTIME_DIR/sbx/sessions\" >left &&
 		test_line_count left 0 &&
 		ls -A \"\$XDG_STATE_HOME/sbx/sessions\" >left &&
@@ -198,7 +189,7 @@ done
 test_expect_success 'sbx ls shows a running session and sbx stop ends it' '
 	"$SBX" shell -- sh -c "echo started >\"$PROJ/started-ls\"; exec sleep 3177" &
 	pid=$! &&
-	wait_for "test -e \"$PROJ/started-ls\"" &&
+	test_wait_for "test -e \"$PROJ/started-ls\"" &&
 	"$SBX" ls --json >list &&
 	test_grep "\"kind\":\"session\",\"status\":\"Running\"" list &&
 	name=$(sed -n "s/.*\"name\":\"\([^\"]*\)\",\"backend\":\"bwrap\",\"kind\":\"session\".*/\1/p" list) &&
@@ -207,7 +198,7 @@ test_expect_success 'sbx ls shows a running session and sbx stop ends it' '
 	test_grep "^stopped $name" out &&
 	{ wait $pid; code=$?; } ;
 	test $code = 143 &&
-	! pgrep -f "sleep 3177" &&
+	test_wait_for "! pgrep -f \"sleep 3177\"" &&
 	"$SBX" ls --json >list &&
 	! grep "\"kind\":\"session\"" list
 '
@@ -222,9 +213,9 @@ test_expect_success 'stopping or removing an unknown sandbox is an error naming 
 test_expect_success 'SIGKILL on sbx kills the sandbox; prune removes what it left' '
 	"$SBX" shell -- sh -c "echo started >\"$PROJ/started-kill\"; exec sleep 3199" &
 	pid=$! &&
-	wait_for "test -e \"$PROJ/started-kill\"" &&
+	test_wait_for "test -e \"$PROJ/started-kill\"" &&
 	kill -KILL $pid &&
-	wait_for "! pgrep -f \"sleep 3199\"" &&
+	test_wait_for "! pgrep -f \"sleep 3199\"" &&
 	"$SBX" ls >out &&
 	test_grep Orphaned out &&
 	"$SBX" prune --dry-run >out &&

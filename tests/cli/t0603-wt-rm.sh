@@ -187,7 +187,7 @@ if command -v bwrap >/dev/null 2>&1; then
 		test_grep "stopped sandbox .sbx-app-" err &&
 		{ wait $pid; code=$?; } ;
 		test "$code" -gt 128 &&
-		! pgrep -f "sleep 3262" &&
+		test_wait_for "! pgrep -f \"sleep 3262\"" &&
 		gone busy
 	'
 else
