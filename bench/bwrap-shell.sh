@@ -16,8 +16,11 @@ cat >"$WORK/capture/bwrap" <<'WRAP'
 #!/usr/bin/env bash
 dir=$(dirname "$0")
 printf '%s\0' "$@" >"$dir/argv"
-cat /proc/self/fd/3 >"$dir/fd3" 2>/dev/null
-cat /proc/self/fd/4 >"$dir/fd4" 2>/dev/null
+prev=
+for a in "$@"; do
+	case $prev in --file | --bind-data | --ro-bind-data) cat "/proc/self/fd/$a" >"$dir/fd$a" ;; esac
+	prev=$a
+done
 exec bwrap "$@"
 WRAP
 chmod +x "$WORK/capture/bwrap"
@@ -30,7 +33,14 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 		mkdir -p "${args[i + 1]}"
 	fi
 done
-bare() { bwrap "${args[@]}" 3<"$WORK/capture/fd3" 4<"$WORK/capture/fd4"; }
+# Each descriptor the arguments name, opened again on the content sbx gave it.
+redirs=
+for f in "$WORK"/capture/fd*; do
+	n=${f##*/fd}
+	redirs="$redirs $n<\"$f\""
+done
+bare() { eval "bwrap \"\${args[@]}\" $redirs"; }
+bare_peak_kib() { eval "/usr/bin/time -f %M bwrap \"\${args[@]}\" $redirs" 2>&1 >/dev/null | tail -n 1; }
 bare || { echo "replaying bwrap's arguments failed" >&2; exit 1; }
 
 echo "sbx shell -- true on bwrap, $N runs each ($(bwrap --version))"
@@ -41,7 +51,7 @@ report "sbx shell -- true" "$base" "$sbx"
 mkdir -p "$WORK/repo" && git -C "$WORK/repo" init -q
 repo=$(cd "$WORK/repo" && mean_ms "$N" "$SBX" shell -- true)
 report "  the same in a git repository" "$base" "$repo"
-echo "sbx peak RSS: $(peak_kib "$SBX" shell -- true) KiB, in a git repository $(cd "$WORK/repo" && peak_kib "$SBX" shell -- true) KiB (bwrap alone: $(peak_kib bwrap "${args[@]}" 3<"$WORK/capture/fd3" 4<"$WORK/capture/fd4") KiB)"
+echo "sbx peak RSS: $(peak_kib "$SBX" shell -- true) KiB, in a git repository $(cd "$WORK/repo" && peak_kib "$SBX" shell -- true) KiB (bwrap alone: $(bare_peak_kib) KiB)"
 
 # sandbox-runtime, where it can be installed.
 srt_dir=${SRT_DIR:-$SRC_DIR/build/bench-srt}
