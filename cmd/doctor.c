@@ -2,6 +2,7 @@
 #include "accounts.h"
 #include "backend.h"
 #include "config.h"
+#include "notify.h"
 #include "error.h"
 #include "json.h"
 #include "plugin.h"
@@ -69,6 +70,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	for (size_t i = 0; sbx_backends[i]; i++)
 		sbx_backends[i]->doctor(cfg, report);
 	sbx_plugins_doctor(cfg, have_project ? &project : NULL, report);
+	sbx_notify_doctor(cfg, report);
 	sbx_accounts_doctor(cfg, report);
 	if (have_project)
 		sbx_project_release(&project);

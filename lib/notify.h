@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "backend.h"
 #include "buf.h"
 #include "strvec.h"
 
@@ -101,6 +102,9 @@ enum sbx_notifier {
  * elsewhere notify-send when found, else the terminal.
  */
 enum sbx_notifier sbx_notifier_detect(void);
+/* sbx doctor's lines: on or off, the notifier and whether it can show, the server. */
+struct sbx_config;
+void sbx_notify_doctor(const struct sbx_config *cfg, sbx_report_fn report);
 /* "terminal-notifier", "osascript", "notify-send", "terminal". */
 const char *sbx_notifier_name(enum sbx_notifier n);
 
