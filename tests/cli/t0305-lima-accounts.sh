@@ -69,7 +69,7 @@ test_expect_success 'a later run has the token and the file' '
 '
 
 test_expect_success 'they never were in an argv, lima.yaml or a log, nor left on disk' '
-	test_grep -v -F "$SECRET" "$FAKE_LIMACTL_LOG" &&
+	! grep -F "$SECRET" "$FAKE_LIMACTL_LOG" &&
 	wait_gone
 '
 
@@ -103,8 +103,8 @@ test_expect_success 'personal files arrive as read-only copies, never as mounts'
 	SBX_AGENT=claude "$SBX" shell -- sh -c "cat ~/.claude/CLAUDE.md ~/.claude/skills/demo/SKILL.md; stat -c %A ~/.claude/CLAUDE.md ~/.claude/skills/demo/SKILL.md ~/.claude/skills; ls -A ~/.claude" >"$TRASH/out" &&
 	printf "personal memory\na skill\n-r--r--r--\n-r--r--r--\ndr-xr-xr-x\n" >"$TRASH/expect" &&
 	head -n 5 "$TRASH/out" | cmp "$TRASH/expect" - &&
-	test_grep -v credentials "$TRASH/out" &&
-	test_grep -v "\.claude/CLAUDE.md\|\.claude/skills" "$FAKE_LIMACTL_LOG" &&
+	! grep credentials "$TRASH/out" &&
+	! grep -F -e "$HOME/.claude/CLAUDE.md" -e "$HOME/.claude/skills" "$FAKE_LIMACTL_LOG" &&
 	(cd "$HOME" && sha256sum -c --quiet "$TRASH/host.sums")
 '
 
