@@ -73,7 +73,7 @@ test_expect_success 'the file is in tmpfs, linked from the home; no command line
 	"$SBX" shell -- sh -c "readlink ~/.fake/credentials.json; df -P \"\$(readlink ~/.fake/credentials.json)\" | tail -n 1; cat /proc/[0-9]*/cmdline | tr \"\\0\" \" \"" >"$TRASH/inside" &&
 	test_grep "^/dev/shm/sbx-cred\.[A-Za-z0-9]*/1$" "$TRASH/inside" &&
 	test_grep "^tmpfs\|^none" "$TRASH/inside" &&
-	test_grep -v -F "$SECRET" "$TRASH/inside"
+	! grep -F "$SECRET" "$TRASH/inside"
 '
 
 test_expect_success 'nothing of a session is left on disk' '
@@ -160,12 +160,12 @@ test_expect_success 'and not writable: every write fails, the host files are unc
 test_expect_success 'settings.json: the user'"'"'s settings without their hooks' '
 	claude_sh "cat ~/.claude/settings.json" >"$TRASH/out" &&
 	test_grep "\"model\":.*\"opus\"" "$TRASH/out" &&
-	test_grep -v host-only-hook "$TRASH/out"
+	! grep host-only-hook "$TRASH/out"
 '
 
 test_expect_success 'the host'"'"'s credentials, state and other transcripts stay out' '
 	claude_sh "ls -A ~/.claude; cat ~/.claude.json; ls ~/.claude/projects 2>/dev/null || :" >"$TRASH/out" &&
-	test_grep -v -e .credentials.json -e HOST-GLOBAL-STATE -e -other-project "$TRASH/out" &&
+	! grep -e .credentials.json -e HOST-GLOBAL-STATE -e -other-project "$TRASH/out" &&
 	test_must_fail claude_sh "cat ~/.claude/.credentials.json" 2>/dev/null
 '
 
@@ -179,7 +179,7 @@ test_expect_success '"personal" chooses the entries; credentials and history are
 	config "\"personal\": {\"claude\": [\"skills\"]}" &&
 	claude_sh "ls -A ~/.claude" >"$TRASH/out" &&
 	test_grep "^skills$" "$TRASH/out" &&
-	test_grep -v "^CLAUDE.md$" "$TRASH/out" &&
+	! grep "^CLAUDE.md$" "$TRASH/out" &&
 	config "\"personal\": {\"claude\": [\".credentials.json\"]}" &&
 	test_expect_code 2 claude_sh true 2>"$TRASH/err" &&
 	config "\"personal\": {\"claude\": [\"projects/-other-project\"]}" &&
@@ -192,7 +192,7 @@ test_expect_success '"personal" chooses the entries; credentials and history are
 test_expect_success 'env-based auth passes only when named in envPass or secrets' '
 	ANTHROPIC_API_KEY=host-api-key OPENAI_API_KEY=host-openai-key \
 		"$SBX" shell -- env >"$TRASH/out" &&
-	test_grep -v -e host-api-key -e host-openai-key "$TRASH/out" &&
+	! grep -e host-api-key -e host-openai-key "$TRASH/out" &&
 	config "\"envPass\": [\"ANTHROPIC_API_KEY\"], \"secrets\": {\"OPENAI_API_KEY\": {\"env\": \"MY_OPENAI\"}}" &&
 	ANTHROPIC_API_KEY=host-api-key MY_OPENAI=host-openai-key \
 		"$SBX" shell -- env >"$TRASH/out" &&
@@ -209,7 +209,7 @@ test_expect_success 'the Keychain store: the value reaches security on its stdin
 	! test -e "$STORE/fake" &&
 	test -s "$HOME/.fake-keychain/sbx.fake" &&
 	test_grep "^-i$" "$TRASH/security.log" &&
-	test_grep -v -F "$SECRET" "$TRASH/security.log" &&
+	! grep -F "$SECRET" "$TRASH/security.log" &&
 	"$SBX" run >"$TRASH/run.out" &&
 	printf "token=%s\nfile=%s\n" "$TOKEN" "$FILECRED" >"$TRASH/expect" &&
 	cmp "$TRASH/expect" "$TRASH/run.out" &&
