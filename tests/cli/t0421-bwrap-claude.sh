@@ -103,7 +103,7 @@ test_expect_success 'interactive, in a fresh sandbox: no first-run prompt, strai
 		false
 	fi &&
 	pane >/dev/null &&
-	test_grep -v -i -e "trust this folder" -e "Bypass Permissions mode" \
+	! grep -i -e "trust this folder" -e "Bypass Permissions mode" \
 		-e "Do you want to use this API key" -e "text style" "$TRASH/pane"
 '
 
