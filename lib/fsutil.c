@@ -12,6 +12,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Writes all of data, resuming after short writes and EINTR; -1 with errno set on failure. */
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static int copy_file(const char *src, const char *dst, mode_t mode)
 {
 	char buf[65536];
@@ -29,7 +47,7 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || write(out, buf, (size_t)n) != n) {
+		if (n < 0 || write_all(out, buf, (size_t)n)) {
 			ret = sbx_error_errno("cannot copy '%s' to '%s'", src, dst);
 			break;
 		}
@@ -122,25 +140,14 @@ int sbx_write_file(const char *path, const void *data, size_t len, int mode)
 {
 	char *tmp = sbx_asprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	const char *p = data;
 	int ret = 0;
 
 	if (fd < 0) {
 		ret = sbx_error_errno("cannot write '%s'", tmp);
 		goto out;
 	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = sbx_error_errno("cannot write '%s'", tmp);
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (write_all(fd, data, len))
+		ret = sbx_error_errno("cannot write '%s'", tmp);
 	if (close(fd) && !ret)
 		ret = sbx_error_errno("cannot write '%s'", tmp);
 	if (!ret && rename(tmp, path))
