@@ -1,41 +1,32 @@
 #include "gitmod.h"
 #include "error.h"
+#include "paths.h"
 #include "xalloc.h"
 
 #include <dlfcn.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __APPLE__
-#include <mach-o/dyld.h>
-#endif
 
 /* Unit tests link the module's objects in; sbx itself finds sbx_gitmod_entry by dlopen. */
 extern const struct sbx_gitmod *sbx_gitmod_entry(void) __attribute__((weak));
 
 static const struct sbx_gitmod *loaded;
 
+/* The directory sbx's own executable is in; NULL, with no error left set, if unknown. */
 static char *exe_dir(void)
 {
-	char path[PATH_MAX];
-	char *slash;
-#ifdef __APPLE__
-	uint32_t size = sizeof(path);
-	char real[PATH_MAX];
+	char *exe = sbx_self_exe(), *slash, *dir = NULL;
 
-	if (_NSGetExecutablePath(path, &size) || !realpath(path, real))
+	if (!exe) {
+		sbx_clear_error();
 		return NULL;
-	memcpy(path, real, sizeof(path));
-#else
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-
-	if (n <= 0)
-		return NULL;
-	path[n] = '\0';
-#endif
-	slash = strrchr(path, '/');
-	return slash ? sbx_strndup(path, (size_t)(slash - path)) : NULL;
+	}
+	slash = strrchr(exe, '/');
+	if (slash)
+		dir = sbx_strndup(exe, (size_t)(slash - exe));
+	free(exe);
+	return dir;
 }
 
 static const struct sbx_gitmod *load(const char *path)
