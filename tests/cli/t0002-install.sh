@@ -49,14 +49,12 @@ test_expect_success 'the installed links dispatch to their commands' '
 '
 
 test_expect_success 'bash completion completes commands and flags' '
-	if command -v bash >/dev/null; then
-		bash -c ". \"$TRASH/dest/opt/sbx/share/bash-completion/completions/sbx\" &&
-			COMP_WORDS=(\"$SBX\" ru); COMP_CWORD=1; _sbx && echo \"\${COMPREPLY[*]}\"" >out &&
-		test "$(cat out)" = run &&
-		bash -c ". \"$TRASH/dest/opt/sbx/share/bash-completion/completions/sbx\" &&
-			COMP_WORDS=(\"$SBX\" run --ke); COMP_CWORD=2; _sbx && echo \"\${COMPREPLY[*]}\"" >out &&
-		test "$(cat out)" = --keep
-	fi
+	bash -c ". \"$TRASH/dest/opt/sbx/share/bash-completion/completions/sbx\" &&
+		COMP_WORDS=(\"$SBX\" ru); COMP_CWORD=1; _sbx && echo \"\${COMPREPLY[*]}\"" >out &&
+	test "$(cat out)" = run &&
+	bash -c ". \"$TRASH/dest/opt/sbx/share/bash-completion/completions/sbx\" &&
+		COMP_WORDS=(\"$SBX\" run --ke); COMP_CWORD=2; _sbx && echo \"\${COMPREPLY[*]}\"" >out &&
+	test "$(cat out)" = --keep
 '
 
 test_expect_success 'make uninstall removes them' '

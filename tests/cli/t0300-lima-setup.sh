@@ -160,7 +160,7 @@ test_expect_success 'after a failed setup, run builds the template first' '
 
 test_expect_success 'doctor: limactl, its version, vmTypes and the template' '
 	cd proj &&
-	"$SBX" doctor >out 2>&1 || true &&
+	{ "$SBX" doctor >out 2>&1 || true; } &&
 	test_grep "^ok   lima: limactl 2.2.0$" out &&
 	test_grep "^ok   lima vmTypes: " out &&
 	test_grep "^ok   lima template: sbx-proj-" out

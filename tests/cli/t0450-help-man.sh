@@ -27,8 +27,7 @@ synopsis_of() {
 test_expect_success 'every command'"'"'s usage lines are its SYNOPSIS in sbx(1)' '
 	test -s commands &&
 	while read -r c; do
-		usage_of "$c" >usage &&
-		synopsis_of "$c" >synopsis &&
+		{ usage_of "$c" >usage && synopsis_of "$c" >synopsis; } || return 1
 		if ! cmp -s usage synopsis; then
 			echo "sbx $c: sbx help vs sbx(1):" >&2
 			diff usage synopsis >&2
