@@ -262,14 +262,10 @@ static int secrets_conflict(const struct sbx_session *s)
 {
 	const cJSON *secrets = sbx_config_get(s->cfg, "secrets");
 
-	for (const cJSON *e = secrets ? secrets->child : NULL; e; e = e->next) {
-		size_t len = strlen(e->string);
-
-		for (size_t i = 0; i < s->env.nr; i++)
-			if (!strncmp(s->env.v[i], e->string, len) && s->env.v[i][len] == '=')
-				return sbx_error("'%s' is both a secret and a variable (env, envPass "
-						 "or --env): keep one of them", e->string);
-	}
+	for (const cJSON *e = secrets ? secrets->child : NULL; e; e = e->next)
+		if (sbx_session_getenv(s, e->string))
+			return sbx_error("'%s' is both a secret and a variable (env, envPass "
+					 "or --env): keep one of them", e->string);
 	return 0;
 }
 
