@@ -3,6 +3,7 @@
  * deadline, writing with a deadline, and starting the server on demand.
  */
 #include "notify.h"
+#include "notify-queue.h"
 #include "config.h"
 #include "error.h"
 #include "paths.h"
@@ -20,23 +21,14 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* How long `sbx run` waits for a server it started to listen. */
 #define START_TIMEOUT_MS 5000
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int remaining(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - sbx_notify_now_ms();
 
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
@@ -186,7 +178,7 @@ static int start_server(void)
 	int p[2] = { -1, -1 }, log = -1, null = -1, ret = -1;
 	size_t got = 0;
 	int eof = 0;
-	long long deadline = now_ms() + START_TIMEOUT_MS;
+	long long deadline = sbx_notify_now_ms() + START_TIMEOUT_MS;
 
 	if (!exe)
 		return -1;
