@@ -32,17 +32,8 @@ static int fail(struct sbx_plugin_ctx *ctx, const char *msg)
 	return -1;
 }
 
-static int failf(struct sbx_plugin_ctx *ctx, const char *fmt, ...) SBX_PRINTF(2, 3);
-static int failf(struct sbx_plugin_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	free(ctx->error);
-	va_start(ap, fmt);
-	ctx->error = sbx_vasprintf(fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* The exported sbx_plugin_error(), under a short name. */
+#define failf sbx_plugin_error
 
 /* Is the call allowed in this step? steps: a bit per enum sbx_plugin_step. */
 static int in_step(struct sbx_plugin_ctx *ctx, unsigned steps, const char *fn)
@@ -241,9 +232,17 @@ int sbx_plugin_add_file(struct sbx_plugin_ctx *ctx, const char *name, const void
 	return ret;
 }
 
-static int guest_ok(const char *guest)
+/* fn's host path (what) must be absolute, its guest path absolute or ~/... */
+static int paths_ok(struct sbx_plugin_ctx *ctx, const char *fn, const char *what,
+		    const char *host, const char *guest)
 {
-	return guest && (guest[0] == '/' || !strncmp(guest, "~/", 2));
+	if (!host || host[0] != '/')
+		return !failf(ctx, "%s(): the %s '%s' is not absolute", fn, what,
+			      host ? host : "(null)");
+	if (!guest || (guest[0] != '/' && strncmp(guest, "~/", 2)))
+		return !failf(ctx, "%s(): the sandbox path '%s' is neither absolute nor ~/...",
+			      fn, guest ? guest : "(null)");
+	return 1;
 }
 
 int sbx_plugin_add_mount(struct sbx_plugin_ctx *ctx, const char *host, const char *guest,
@@ -251,12 +250,8 @@ int sbx_plugin_add_mount(struct sbx_plugin_ctx *ctx, const char *host, const cha
 {
 	if (!in_step(ctx, SESSION_STEPS, "sbx_plugin_add_mount"))
 		return -1;
-	if (!host || host[0] != '/')
-		return failf(ctx, "sbx_plugin_add_mount(): the host path '%s' is not absolute",
-			     host ? host : "(null)");
-	if (!guest_ok(guest))
-		return failf(ctx, "sbx_plugin_add_mount(): the sandbox path '%s' is neither "
-			     "absolute nor ~/...", guest ? guest : "(null)");
+	if (!paths_ok(ctx, "sbx_plugin_add_mount", "host path", host, guest))
+		return -1;
 	if (access(host, F_OK))
 		return failf(ctx, "cannot mount '%s': %s", host, strerror(errno));
 	sbx_session_add_mount(ctx->session, host, guest, writable);
@@ -271,12 +266,8 @@ int sbx_plugin_forward_socket(struct sbx_plugin_ctx *ctx, const char *host, cons
 
 	if (!in_step(ctx, SESSION_STEPS, "sbx_plugin_forward_socket"))
 		return -1;
-	if (!host || host[0] != '/')
-		return failf(ctx, "sbx_plugin_forward_socket(): the host socket '%s' is not absolute",
-			     host ? host : "(null)");
-	if (!guest_ok(guest))
-		return failf(ctx, "sbx_plugin_forward_socket(): the sandbox path '%s' is neither "
-			     "absolute nor ~/...", guest ? guest : "(null)");
+	if (!paths_ok(ctx, "sbx_plugin_forward_socket", "host socket", host, guest))
+		return -1;
 	if (stat(host, &st))
 		return failf(ctx, "cannot forward '%s': %s", host, strerror(errno));
 	if (!S_ISSOCK(st.st_mode))

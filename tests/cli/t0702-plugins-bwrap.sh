@@ -257,4 +257,27 @@ test_expect_success 'a failing step, or a call outside its step, stops sbx with 
 	! test -e ran
 '
 
+test_expect_success 'a mount or socket with a relative path is refused, the call named' '
+	build_plugin "$PLUGINS" tpath <<-\EOF &&
+	#include <sbx/plugin.h>
+	#include <stdlib.h>
+	static int prepare(struct sbx_plugin_ctx *ctx)
+	{
+		if (getenv("TPATH_SOCKET"))
+			return sbx_plugin_forward_socket(ctx, "/tmp", "run/x.sock");
+		return sbx_plugin_add_mount(ctx, "etc", "/x", 0);
+	}
+	static const struct sbx_plugin plugin = { .abi = SBX_PLUGIN_ABI, .name = "tpath",
+		.summary = "relative paths", .backends = SBX_PLUGIN_BWRAP, .prepare = prepare };
+	SBX_PLUGIN_EXPORT const struct sbx_plugin *sbx_plugin_entry(void) { return &plugin; }
+	EOF
+	echo "{\"plugins\": [\"tpath\"]}" >.sbx.json &&
+	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell -- touch ran 2>err &&
+	test_grep "^sbx shell: plugin tpath: sbx_plugin_add_mount(): the host path .etc. is not absolute$" err &&
+	TPATH_SOCKET=1 SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell -- touch ran 2>err &&
+	test_grep "^sbx shell: plugin tpath: sbx_plugin_forward_socket(): the sandbox path .run/x.sock. is neither absolute nor ~/...$" err &&
+	rm .sbx.json &&
+	! test -e ran
+'
+
 test_done
