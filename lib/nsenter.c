@@ -57,6 +57,7 @@ static void exec_in_path(char *const *argv, char *const *envp)
 {
 	const char *path = "/usr/local/bin:/usr/bin:/bin";
 	char file[4096];
+	int denied = 0;
 
 	if (strchr(argv[0], '/')) {
 		execve(argv[0], argv, envp);
@@ -70,9 +71,11 @@ static void exec_in_path(char *const *argv, char *const *envp)
 
 		snprintf(file, sizeof(file), "%.*s/%s", (int)len, path, argv[0]);
 		execve(file, argv, envp);
+		/* As execvp: found but not runnable (126) outranks not found (127). */
+		denied |= errno == EACCES;
 		path += len + (path[len] == ':');
 	}
-	errno = ENOENT;
+	errno = denied ? EACCES : ENOENT;
 }
 
 static void join(int fd, int type, const char *name)
