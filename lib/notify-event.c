@@ -61,6 +61,7 @@ static void add_nullable(cJSON *obj, const char *key, const char *value)
 		sbx_json_add_item(obj, key, cJSON_CreateNull());
 }
 
+/* Prints the line around event, which stays the caller's. */
 static void print_line(struct sbx_buf *out, const struct sbx_notify_origin *o, cJSON *event)
 {
 	cJSON *line = sbx_json_new_object();
@@ -72,7 +73,15 @@ static void print_line(struct sbx_buf *out, const struct sbx_notify_origin *o, c
 	sbx_json_add_number(line, "time", (double)o->time_ms);
 	sbx_json_add_item(line, "event", event);
 	sbx_json_print(out, line, 0);
+	cJSON_DetachItemViaPointer(line, event);
 	cJSON_Delete(line);
+}
+
+/* print_line with an event made for it. */
+static void print_line_free(struct sbx_buf *out, const struct sbx_notify_origin *o, cJSON *event)
+{
+	print_line(out, o, event);
+	cJSON_Delete(event);
 }
 
 /*
@@ -109,22 +118,24 @@ void sbx_notify_wrap(struct sbx_buf *out, const struct sbx_notify_origin *o,
 	while (len && (payload[len - 1] == '\n' || payload[len - 1] == '\r'))
 		len--;
 	event = parse_payload(payload, len);
-	print_line(out, o, event ? event : short_string(payload, len, SBX_NOTIFY_LINE_MAX / 4));
+	if (event)
+		print_line(out, o, event);
+	else
+		print_line_free(out, o, short_string(payload, len, SBX_NOTIFY_LINE_MAX / 4));
 	if (out->len - start + 1 > SBX_NOTIFY_LINE_MAX) {
 		/* Too long: only what a notification shows, or failing that the start of the text. */
-		event = parse_payload(payload, len);
 		sbx_buf_truncate(out, start);
-		print_line(out, o, event ? shrink_event(event)
-				   : short_string(payload, len, SHRUNK_STRING));
-		cJSON_Delete(event);
+		print_line_free(out, o, event ? shrink_event(event)
+					: short_string(payload, len, SHRUNK_STRING));
 		/* Origins are short in practice; whatever they hold, the line keeps its limit. */
 		if (out->len - start + 1 > SBX_NOTIFY_LINE_MAX) {
 			struct sbx_notify_origin bare = { NULL, NULL, NULL, o->time_ms };
 
 			sbx_buf_truncate(out, start);
-			print_line(out, &bare, short_string(payload, len, SHRUNK_STRING));
+			print_line_free(out, &bare, short_string(payload, len, SHRUNK_STRING));
 		}
 	}
+	cJSON_Delete(event);
 	sbx_buf_addch(out, '\n');
 }
 
