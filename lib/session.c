@@ -84,15 +84,17 @@ int sbx_parse_mount_spec(const char *spec, struct sbx_mount *out)
 		free(copy);
 		return sbx_error("mount '%s': expected HOST[:GUEST][:ro]", spec);
 	}
+	/* The messages quote parts of copy: record them before freeing it. */
 	if (parts[0][0] != '/' && strncmp(parts[0], "~/", 2) && strcmp(parts[0], "~")) {
+		sbx_error("mount '%s': '%s' is relative; give an absolute path or one "
+			  "starting with ~/", spec, parts[0]);
 		free(copy);
-		return sbx_error("mount '%s': '%s' is relative; give an absolute path or one "
-				 "starting with ~/", spec, parts[0]);
+		return -1;
 	}
 	if (n == 2 && parts[1][0] != '/' && strncmp(parts[1], "~/", 2)) {
+		sbx_error("mount '%s': the sandbox path '%s' must be absolute", spec, parts[1]);
 		free(copy);
-		return sbx_error("mount '%s': the sandbox path '%s' must be absolute", spec,
-				 parts[1]);
+		return -1;
 	}
 	out->host = sbx_path_expand_home(parts[0]);
 	out->guest = sbx_strdup(n == 2 ? parts[1] : out->host);
