@@ -43,4 +43,19 @@ test_expect_success 'the server line says whether one listens' '
 	test_grep "notify server: server not running" lines
 '
 
+test_expect_success 'sbx notify stats with no server: exit 1, naming the socket' '
+	test_expect_code 1 "$SBX" notify stats 2>err &&
+	test_line_count err 1 &&
+	test_grep "no notification server on .*notify.sock" err
+'
+
+test_expect_success 'sbx notify stats and serve refuse bad words with exit 2' '
+	test_expect_code 2 "$SBX" notify stats --wait bogus 2>err &&
+	test_grep "expected COUNTER=N, found .bogus." err &&
+	test_expect_code 2 "$SBX" notify stats extra 2>err &&
+	test_grep "unexpected argument .extra." err &&
+	test_expect_code 2 "$SBX" notify serve --ready-fd x 2>err &&
+	test_grep "--ready-fd: .x. is no descriptor" err
+'
+
 test_done
