@@ -55,7 +55,7 @@ test_expect_success 'sbx notify stats and serve refuse bad words with exit 2' '
 	test_expect_code 2 "$SBX" notify stats extra 2>err &&
 	test_grep "unexpected argument .extra." err &&
 	test_expect_code 2 "$SBX" notify serve --ready-fd x 2>err &&
-	test_grep "--ready-fd: .x. is no descriptor" err
+	test_grep -e "--ready-fd: .x. is no descriptor" err
 '
 
 test_done
