@@ -17,6 +17,7 @@
 #include "nsenter.h"
 #include "owner.h"
 #include "paths.h"
+#include "safefile.h"
 #include "tmux.h"
 #include "xalloc.h"
 
@@ -246,7 +247,7 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 	if (!sdir || sbx_mkdir_private(sdir, 0700))
 		goto out;
 	dir = sbx_path_join(sdir, "tmux");
-	if (sbx_remove_tree(dir) || sbx_mkdir_private(dir, 0700))
+	if (sbx_safe_remove_tree(dir) || sbx_mkdir_private(dir, 0700))
 		goto out;
 	if (pipe(sync) || fcntl(sync[0], F_SETFD, FD_CLOEXEC) || fcntl(sync[1], F_SETFD, FD_CLOEXEC)) {
 		sbx_error_errno("cannot create a pipe");
@@ -259,7 +260,7 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 		close(sync[0]);
 		code = keep(s, home, dir, name, sandbox, sync[1]);
 		/* A persistent sandbox's home stays; this run's directory goes. */
-		if (sbx_remove_tree(strcmp(sandbox, name) ? sdir : dir))
+		if (sbx_safe_remove_tree(strcmp(sandbox, name) ? sdir : dir))
 			sbx_warn("%s", sbx_last_error());
 	} else {
 		*handed_over = 1;

@@ -28,6 +28,7 @@
 #include "owner.h"
 #include "paths.h"
 #include "plugin.h"
+#include "safefile.h"
 #include "session.h"
 #include "spawn.h"
 #include "term.h"
@@ -269,7 +270,7 @@ static int build_template(struct sbx_session *s, const char *name, const char *h
 	if (!quiet)
 		sbx_note("sbx setup: building template '%s' in %s\n", name, dir);
 	/* Until it is written again, a half-built home is not up to date with anything. */
-	if ((unlink(meta) && errno != ENOENT) || sbx_remove_tree(home) ||
+	if ((unlink(meta) && errno != ENOENT) || sbx_safe_remove_tree(home) ||
 	    sbx_mkdir_private(home, 0700))
 		goto out;
 	/* One template serves every agent: each finds its configuration folder. */
@@ -606,7 +607,7 @@ static int reap(int dry_run, cJSON *removed)
 		if (dry_run)
 			continue;
 		dir = kind && !strcmp(kind, "session") ? sbx_bwrap_session_dir(name) : NULL;
-		if ((dir && sbx_remove_tree(dir)) || sbx_owner_remove(name))
+		if ((dir && sbx_safe_remove_tree(dir)) || sbx_owner_remove(name))
 			ret = -1;
 		free(dir);
 	}
@@ -666,7 +667,7 @@ static int run(struct sbx_session *s)
 	if (handed_over)
 		recorded = 0;
 out:
-	if (recorded && dir && sbx_remove_tree(dir))
+	if (recorded && dir && sbx_safe_remove_tree(dir))
 		sbx_warn("%s", sbx_last_error());
 	if (recorded)
 		sbx_owner_remove(name);
@@ -802,11 +803,11 @@ static int remove_sandbox(const char *name, int force)
 	if (running && stop(name))
 		return -1;
 	dir = data_path(name, NULL);
-	ret = dir ? sbx_remove_tree(dir) : -1;
+	ret = dir ? sbx_safe_remove_tree(dir) : -1;
 	free(dir);
 	dir = sbx_bwrap_session_dir(name);
 	if (!ret && dir)
-		ret = sbx_remove_tree(dir);
+		ret = sbx_safe_remove_tree(dir);
 	free(dir);
 	if (!ret)
 		ret = sbx_owner_remove(name);

@@ -6,6 +6,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "paths.h"
+#include "safefile.h"
 #include "spawn.h"
 #include "xalloc.h"
 
@@ -137,7 +138,7 @@ static int file_remove(const char *agent)
 
 	if (dir) {
 		ret = access(dir, F_OK) ? 0 : 1;
-		if (ret && sbx_remove_tree(dir))
+		if (ret && sbx_safe_remove_tree(dir))
 			ret = -1;
 	}
 	free(dir);

@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,40 +99,6 @@ int sbx_copy_tree(const char *src, const char *dst)
 	}
 	closedir(d);
 	return ret;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP ? rmdir(path) : unlink(path)) {
-		if (errno == ENOENT)
-			return 0;
-		/* A directory we made read-only: give ourselves the right back and retry. */
-		if (errno == EACCES || errno == EPERM) {
-			char *parent = sbx_strdup(path), *slash = strrchr(parent, '/');
-
-			if (slash)
-				*slash = '\0';
-			chmod(parent, 0700);
-			free(parent);
-			if (!(flag == FTW_DP ? rmdir(path) : unlink(path)))
-				return 0;
-		}
-		return sbx_error_errno("cannot remove '%s'", path);
-	}
-	return 0;
-}
-
-int sbx_remove_tree(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : sbx_error_errno("cannot remove '%s'", path);
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path) ? sbx_error_errno("cannot remove '%s'", path) : 0;
-	return nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) ? -1 : 0;
 }
 
 int sbx_write_file(const char *path, const void *data, size_t len, int mode)

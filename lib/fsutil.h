@@ -5,12 +5,10 @@
 
 /*
  * Whole directory trees, in-process (no cp or rm child): sandbox homes are
- * copied from their template and removed at the end of a session.
+ * copied from their template (and removed with sbx_safe_remove_tree, safefile.h).
  * Symbolic links are copied as links and never followed.
  */
 int sbx_copy_tree(const char *src, const char *dst);
-/* Removes path and everything below it; a missing path is fine. */
-int sbx_remove_tree(const char *path);
 /* Writes data to path (created with mode, replaced atomically). */
 int sbx_write_file(const char *path, const void *data, size_t len, int mode);
 

@@ -10,6 +10,7 @@
 #include "paths.h"
 #include "plugin.h"
 #include "quote.h"
+#include "safefile.h"
 #include "session.h"
 #include "term.h"
 #include "xalloc.h"
@@ -313,7 +314,7 @@ static int remove_half_made(const struct call *c, const char *name)
 	dir = sbx_strndup(p, (size_t)(end - p));
 	base = strrchr(dir, '/');
 	if (base && !strcmp(base + 1, name) && !lstat(dir, &st) && S_ISDIR(st.st_mode))
-		ret = sbx_remove_tree(dir);
+		ret = sbx_safe_remove_tree(dir);
 	free(dir);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #include "json.h"
 #include "paths.h"
 #include "quote.h"
+#include "safefile.h"
 #include "session.h"
 #include "spawn.h"
 #include "term.h"
@@ -284,7 +285,7 @@ int sbx_login(struct sbx_session *s, char **extra, int nr_extra)
 	free(where);
 	code = 0;
 out:
-	if (out && sbx_remove_tree(out)) {
+	if (out && sbx_safe_remove_tree(out)) {
 		sbx_warn("%s", sbx_last_error());
 		if (code == 0)
 			sbx_clear_error();

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "names.h"
 #include "paths.h"
+#include "safefile.h"
 #include "session.h"
 #include "xalloc.h"
 
@@ -57,7 +58,7 @@ static void reap(const char *base)
 		    !(kill((pid_t)pid, 0) && errno == ESRCH))
 			continue;
 		path = sbx_path_join(base, e->d_name);
-		if (sbx_remove_tree(path))
+		if (sbx_safe_remove_tree(path))
 			sbx_clear_error();
 		free(path);
 	}
@@ -81,7 +82,7 @@ static char *session_dir(const struct sbx_session *s, int *keep)
 	free(name);
 	free(base);
 	/* What an earlier run of a persistent sandbox left is stale. */
-	if (sbx_remove_tree(dir)) {
+	if (sbx_safe_remove_tree(dir)) {
 		free(dir);
 		return NULL;
 	}
@@ -150,7 +151,7 @@ void sbx_plugin_session_free(struct sbx_plugin_session *ps)
 {
 	if (!ps)
 		return;
-	if (ps->dir && !ps->keep_dir && sbx_remove_tree(ps->dir))
+	if (ps->dir && !ps->keep_dir && sbx_safe_remove_tree(ps->dir))
 		sbx_warn("%s", sbx_last_error());
 	for (size_t i = 0; i < ps->nr_forwards; i++) {
 		free(ps->forwards[i].host_socket);
