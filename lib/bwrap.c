@@ -22,6 +22,7 @@
 #include "config.h"
 #include "error.h"
 #include "fsutil.h"
+#include "gitdir.h"
 #include "json.h"
 #include "names.h"
 #include "notify.h"
@@ -407,7 +408,7 @@ static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
 struct sandbox {
 	struct sbx_strvec args;
 	struct sbx_strvec env;
-	int fds[4];
+	int fds[SBX_CHILD_MAX_FDS - 1];	/* one left for the tmux keeper's --info-fd */
 	int nr_fds;
 	const char *tmux_dir;		/* bound at SBX_TMUX_DIR, or NULL */
 	const char *tmux_session;	/* run the command in tmux (tmux.h), or NULL */
@@ -415,8 +416,34 @@ struct sandbox {
 
 static int add_fd(struct sandbox *b, int fd)
 {
-	b->fds[b->nr_fds++] = fd;
+	if (fd >= 0 && b->nr_fds == (int)(sizeof(b->fds) / sizeof(b->fds[0]))) {
+		close(fd);
+		return sbx_error("too many files to hand the sandbox (more than %d)", b->nr_fds);
+	}
+	if (fd >= 0)
+		b->fds[b->nr_fds++] = fd;
 	return fd;
+}
+
+/*
+ * The private git directory (gitdir.h), after every other mount so that it
+ * is what shows at the git directory's path. Bound by descriptor: a link a
+ * sandbox left in the project cannot redirect a bind.
+ */
+static int bind_gitdir(const struct sbx_session *s, struct sandbox *b)
+{
+	const struct sbx_gitdir *g = s->gitdir;
+
+	for (size_t i = 0; g && i < g->nr_binds; i++) {
+		int fd = add_fd(b, sbx_gitdir_bind_open(&g->binds[i]));
+
+		if (fd < 0)
+			return -1;
+		sbx_strvec_push(&b->args, g->binds[i].ro ? "--ro-bind-fd" : "--bind-fd");
+		sbx_strvec_pushf(&b->args, "%d", fd);
+		sbx_strvec_push(&b->args, g->binds[i].dst);
+	}
+	return 0;
 }
 
 /*
@@ -493,6 +520,8 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 			s->mounts[i].writable ? "--bind" : "--ro-bind", s->mounts[i].host, target, NULL });
 		free(target);
 	}
+	if (bind_gitdir(s, b))
+		goto out;
 	if (s->forward_ssh_agent && auth && *auth) {
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", auth, "/run/sbx/ssh-agent.sock", NULL });
 		sbx_strvec_push(&b->env, "SSH_AUTH_SOCK=/run/sbx/ssh-agent.sock");
@@ -535,6 +564,7 @@ static void sandbox_release(struct sandbox *b)
 	for (int i = 0; i < b->nr_fds; i++)
 		if (b->fds[i] >= 0)
 			close(b->fds[i]);
+	b->nr_fds = 0;
 	sbx_strvec_clear(&b->args);
 	sbx_strvec_clear(&b->env);
 }
@@ -542,8 +572,7 @@ static void sandbox_release(struct sandbox *b)
 int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
 		    const char *tmux_session, struct sbx_child *c)
 {
-	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1, -1, -1, -1 }, 0, tmux_dir,
-			     tmux_session };
+	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1 }, 0, tmux_dir, tmux_session };
 	char *tools = data_path("tools", NULL);
 	int ret = -1;
 
@@ -597,7 +626,6 @@ static int reap(int dry_run, cJSON *removed)
 	for (const cJSON *r = records->child; r; r = r->next) {
 		const char *name = sbx_json_get_string(r, "name");
 		const char *backend = sbx_json_get_string(r, "backend");
-		const char *kind = sbx_json_get_string(r, "kind");
 		char *dir;
 
 		if (!name || !backend || strcmp(backend, BACKEND) || sbx_owner_alive(r))
@@ -606,7 +634,8 @@ static int reap(int dry_run, cJSON *removed)
 			sbx_json_append(removed, sbx_json_new_string(name));
 		if (dry_run)
 			continue;
-		dir = kind && !strcmp(kind, "session") ? sbx_bwrap_session_dir(name) : NULL;
+		/* A persistent sandbox's run has a directory too: its private git directory. */
+		dir = sbx_bwrap_session_dir(name);
 		if ((dir && sbx_safe_remove_tree(dir)) || sbx_owner_remove(name))
 			ret = -1;
 		free(dir);
@@ -633,22 +662,25 @@ static int run(struct sbx_session *s)
 {
 	char *tmpl = NULL, *tmpl_home = NULL, *keep = NULL, *name = NULL, *dir = NULL;
 	char *home = NULL;
+	struct sbx_gitdir git;
 	cJSON *extra;
 	int code = -1, recorded = 0, handed_over = 0;
+
+	memset(&git, 0, sizeof(git));
 
 	if (ensure_template(s, &tmpl, 1) || install_agent(s) || reap(0, NULL))
 		goto out;
 	tmpl_home = data_path(tmpl, "home");
 	/* Every run has a name of its own; a persistent one also names the sandbox it uses. */
 	name = sbx_session_name(&s->project);
+	dir = sbx_bwrap_session_dir(name);
 	if (s->persistent) {
 		keep = sbx_persistent_name(&s->project);
 		home = data_path(keep, "home");
 	} else {
-		dir = sbx_bwrap_session_dir(name);
 		home = dir ? sbx_path_join(dir, "home") : NULL;
 	}
-	if (!tmpl_home || !home)
+	if (!tmpl_home || !home || !dir)
 		goto out;
 	extra = sbx_json_new_object();
 	sbx_json_add_string(extra, "sandbox", keep ? keep : name);
@@ -657,8 +689,9 @@ static int run(struct sbx_session *s)
 		goto out;
 	recorded = 1;
 	if (sbx_notify_session_env(s, keep ? keep : name, NOTIFY_SOCKET) ||
-	    prepare_home(tmpl_home, home))
+	    prepare_home(tmpl_home, home) || sbx_gitdir_prepare(&git, &s->project, dir))
 		goto out;
+	s->gitdir = &git;
 	if (!sbx_pending_signal() && s->tmux)
 		code = sbx_bwrap_run_tmux(s, home, name, keep ? keep : name, &handed_over);
 	else if (!sbx_pending_signal())
@@ -666,7 +699,11 @@ static int run(struct sbx_session *s)
 	/* Detached or not, the keeper owns the sandbox now and removes it (tmux.h). */
 	if (handed_over)
 		recorded = 0;
+	else if (git.nr_repos && sbx_gitdir_sync(&git))
+		sbx_warn("%s", sbx_last_error());
 out:
+	s->gitdir = NULL;
+	sbx_gitdir_release(&git);
 	if (recorded && dir && sbx_safe_remove_tree(dir))
 		sbx_warn("%s", sbx_last_error());
 	if (recorded)

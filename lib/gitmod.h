@@ -12,7 +12,7 @@
  * The module calls back into sbx's core (sbx_error, sbx_strdup, ...), which
  * the executable exports.
  */
-#define SBX_GITMOD_ABI 2
+#define SBX_GITMOD_ABI 3
 
 /* What libgit2 says of the repository around a directory; paths without a trailing '/'. */
 struct sbx_git_repo {
@@ -42,6 +42,16 @@ struct sbx_git_worktree {
 enum {
 	SBX_GIT_WT_STATUS = 1 << 0,	/* fill dirty */
 	SBX_GIT_WT_COUNTS = 1 << 1,	/* fill base, ahead and behind */
+};
+
+/* What sbx_gitmod.index_sync is asked (lib/gitdir.h). */
+struct sbx_git_index_sync {
+	const char *sandbox_index;	/* a host-private copy of the sandbox's index */
+	const char *host_index;		/* the host's index, rewritten */
+	const char *workdir;		/* its work tree, where gitlinks' .git files are; or NULL */
+	const char *commondir;		/* the host's common directory: gitlinks must lead to its modules/ */
+	const char *expected;		/* the host's index as sbx last saw it, or NULL when it had none */
+	size_t expected_len;
 };
 
 /*
@@ -80,6 +90,17 @@ struct sbx_gitmod {
 	int (*branch_delete)(const char *dir, const char *branch);
 	/* 0 when rev names a commit. */
 	int (*resolve)(const char *dir, const char *rev);
+	/* 1 when name is a valid reference name ("refs/heads/x"), 0 when not. */
+	int (*ref_name_valid)(const char *name);
+	/*
+	 * Rewrites the host's index from the sandbox's entries: path, mode, id
+	 * and stage only (stat data kept from the host's entry where that is the
+	 * same, else zero, so git looks at the file again), no extensions, no
+	 * path git would refuse, no gitlink whose .git file does not lead into
+	 * the host's modules/ (each left out with a warning). Only when the
+	 * host's index still is `expected`: 1, with a warning, when it is not.
+	 */
+	int (*index_sync)(const struct sbx_git_index_sync *req);
 };
 
 /* The module, loaded once; NULL with a message when it cannot be. */

@@ -85,7 +85,12 @@ static int has_dotdot(const char *rel)
 
 int sbx_safe_openat(int dirfd, const char *rel, int flags, mode_t mode)
 {
-	flags |= O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+	flags |= O_CLOEXEC | O_NOFOLLOW;
+#ifdef O_PATH
+	/* openat2 refuses O_PATH with any flag it ignores. */
+	if (!(flags & O_PATH))
+#endif
+		flags |= O_NOCTTY;
 	if (!*rel || rel[0] == '/' || has_dotdot(rel)) {
 		errno = EXDEV;
 		return -1;

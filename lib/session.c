@@ -331,64 +331,12 @@ static int resolve_env(struct sbx_session *s)
 	return 0;
 }
 
-static int is_under(const char *path, const char *dir)
-{
-	size_t len = strlen(dir);
-
-	return !strncmp(path, dir, len) && (path[len] == '/' || !path[len] || !strcmp(dir, "/"));
-}
-
-static void add_git_dir(struct sbx_session *s, const char *dir)
-{
-	if (!dir)
-		return;
-	for (size_t i = 0; i < s->nr_mounts; i++)
-		if (is_under(dir, s->mounts[i].host))
-			return;
-	add_mount(s, dir, dir, 1);
-}
-
-/*
- * What git on the host runs or obeys is never writable from the sandbox:
- * hooks, and config (core.fsmonitor, core.hooksPath, aliases, filters), or a
- * compromised agent would run code on the host at the user's next git command.
- * Bound read-only over the writable git directory; hooks/ is made first if
- * missing, so it cannot be created inside either.
- */
-static void protect_git_dir(struct sbx_session *s, const char *dir)
-{
-	static const char *const names[] = { "hooks", "config", "config.worktree", NULL };
-
-	if (!dir)
-		return;
-	for (size_t i = 0; names[i]; i++) {
-		char *path = sbx_asprintf("%s/%s", dir, names[i]);
-
-		if (!strcmp(names[i], "hooks") && sbx_mkdir_p(path, 0755))
-			sbx_clear_error();
-		if (!access(path, F_OK))
-			add_mount(s, path, path, 0);
-		free(path);
-	}
-}
-
 static int resolve_mounts(struct sbx_session *s)
 {
 	const cJSON *mounts = sbx_config_get(s->cfg, "mounts");
 
+	/* The git directory is the backend's to show, as a private one (gitdir.h). */
 	add_mount(s, s->project.dir, s->project.dir, 1);
-	/*
-	 * Git directories outside the project, read-write so that commit, branch
-	 * and fetch work: a linked worktree's is in the main repository's .git,
-	 * a submodule's in its superproject's .git/modules/. Nothing else of
-	 * the main checkout or the superproject.
-	 */
-	add_git_dir(s, s->project.common_dir);
-	add_git_dir(s, s->project.git_dir);
-	protect_git_dir(s, s->project.common_dir);
-	if (s->project.git_dir && (!s->project.common_dir ||
-				   strcmp(s->project.git_dir, s->project.common_dir)))
-		protect_git_dir(s, s->project.git_dir);
 	if (s->agent.config_dir && !strcmp(s->agent.name, "claude")) {
 		char *home = sbx_home_dir(), *enc = sbx_claude_project_dirname(s->project.dir);
 		char *host, *guest;

@@ -9,6 +9,7 @@
 struct sbx_config;
 struct sbx_backend;
 struct sbx_plugin_session;
+struct sbx_gitdir;
 
 /* A mount: host path, where it appears inside ("~/" = the sandbox home), rw or not. */
 struct sbx_mount {
@@ -81,6 +82,8 @@ struct sbx_session {
 	struct sbx_strvec command;	/* what runs inside: argv */
 	const char *command_name;	/* "run", "shell", ... for messages */
 	struct sbx_plugin_session *plugins;	/* what plugins added beyond the above (plugin.h) */
+	/* The private git directory the backend built for the run (gitdir.h), or NULL. */
+	struct sbx_gitdir *gitdir;
 	unsigned persistent : 1;
 	unsigned forward_ssh_agent : 1;
 	unsigned network_none : 1;

@@ -38,5 +38,7 @@ int sbx_git_worktree_remove(const char *dir, const char *name, int force);
 int sbx_git_merged(const char *dir, const char *branch, const char *rev);
 int sbx_git_branch_delete(const char *dir, const char *branch);
 int sbx_git_resolve(const char *dir, const char *rev);
+int sbx_git_ref_name_valid(const char *name);
+int sbx_git_index_sync(const struct sbx_git_index_sync *req);
 
 #endif

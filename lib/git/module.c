@@ -192,6 +192,8 @@ static const struct sbx_gitmod module = {
 	.merged = sbx_git_merged,
 	.branch_delete = sbx_git_branch_delete,
 	.resolve = sbx_git_resolve,
+	.ref_name_valid = sbx_git_ref_name_valid,
+	.index_sync = sbx_git_index_sync,
 };
 
 EXPORT const struct sbx_gitmod *sbx_gitmod_entry(void)
