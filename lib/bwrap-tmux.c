@@ -13,6 +13,7 @@
 #include "backend.h"
 #include "error.h"
 #include "fsutil.h"
+#include "gitdir.h"
 #include "json.h"
 #include "nsenter.h"
 #include "owner.h"
@@ -135,6 +136,8 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	sbx_strvec_pushv(&c.env, (const char *const *)b.env.v);
 	c.clean_env = 1;
 	c.forward_signals = 1;
+	if (s->gitdir && s->gitdir->watch.fd >= 0)
+		c.watch = &s->gitdir->watch;
 	for (int i = 0; i < b.nr_pass_fds; i++)
 		c.pass_fds[c.nr_pass_fds++] = b.pass_fds[i];
 	c.pass_fds[c.nr_pass_fds++] = info[1];

@@ -607,6 +607,8 @@ static int run_bwrap(struct sbx_session *s, const char *home)
 
 	if (!sbx_bwrap_child(s, home, NULL, NULL, &c)) {
 		c.forward_signals = 1;
+		if (s->gitdir && s->gitdir->watch.fd >= 0)
+			c.watch = &s->gitdir->watch;
 		code = sbx_child_run(&c);
 		if (code == 127 && c.pid < 0 && !sbx_which(bwrap_program()))
 			code = sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
@@ -692,6 +694,7 @@ static int run(struct sbx_session *s)
 	    prepare_home(tmpl_home, home) || sbx_gitdir_prepare(&git, &s->project, dir))
 		goto out;
 	s->gitdir = &git;
+	sbx_gitdir_watch(&git);
 	if (!sbx_pending_signal() && s->tmux)
 		code = sbx_bwrap_run_tmux(s, home, name, keep ? keep : name, &handed_over);
 	else if (!sbx_pending_signal())
@@ -699,7 +702,7 @@ static int run(struct sbx_session *s)
 	/* Detached or not, the keeper owns the sandbox now and removes it (tmux.h). */
 	if (handed_over)
 		recorded = 0;
-	else if (git.nr_repos && sbx_gitdir_sync(&git))
+	else if (git.nr_repos && sbx_gitdir_sync(&git, 0))
 		sbx_warn("%s", sbx_last_error());
 out:
 	s->gitdir = NULL;

@@ -19,6 +19,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 
 #define MAX_SMALL (64 * 1024)
 #define MAX_CONFIG (4 * 1024 * 1024)
@@ -389,6 +392,7 @@ int sbx_gitdir_prepare(struct sbx_gitdir *g, const struct sbx_project *p, const 
 	int ret;
 
 	memset(g, 0, sizeof(*g));
+	g->watch.fd = -1;
 	if (!p->in_git || !p->common_dir || !p->git_dir)
 		return 0;
 	g->scratch = sbx_strdup(run_dir);
@@ -434,7 +438,10 @@ void sbx_gitdir_release(struct sbx_gitdir *g)
 	free(g->repos);
 	free(g->root);
 	free(g->scratch);
+	if (g->watch.fd >= 0)
+		close(g->watch.fd);
 	memset(g, 0, sizeof(*g));
+	g->watch.fd = -1;
 }
 
 /* Syncing back. */
@@ -491,21 +498,24 @@ out:
 }
 
 static int sync_head(struct sbx_gitdir_repo *r, const struct sbx_buf *inside,
-		     const struct sbx_gitmod *m)
+		     const struct sbx_gitmod *m, int quiet)
 {
 	struct sbx_buf now = SBX_BUF_INIT;
 	int ret = 0;
 
 	if (!valid_head(inside, m)) {
-		sbx_warn("left HEAD of '%s' as it is: the sandbox's names neither a branch nor a commit",
-			 r->host);
+		if (!quiet)
+				sbx_warn("left HEAD of '%s' as it is: the sandbox's names neither a branch "
+				 "nor a commit", r->host);
 		return 0;
 	}
 	if (sbx_safe_read(r->host, "HEAD", MAX_SMALL, &now) < 0)
 		return -1;
 	if (!same(&now, &r->head)) {
-		sbx_warn("left HEAD of '%s' as it is: it changed on the host during the session "
-			 "(the sandbox's: %.*s)", r->host, (int)strcspn(inside->buf, "\n"), inside->buf);
+		if (!quiet)
+			sbx_warn("left HEAD of '%s' as it is: it changed on the host during the session "
+				 "(the sandbox's: %.*s)", r->host, (int)strcspn(inside->buf, "\n"),
+				 inside->buf);
 	} else if (!(ret = write_locked(r->host, "HEAD", inside))) {
 		sbx_buf_reset(&r->head);
 		sbx_buf_add(&r->head, inside->buf, inside->len);
@@ -515,7 +525,7 @@ static int sync_head(struct sbx_gitdir_repo *r, const struct sbx_buf *inside,
 }
 
 static int sync_index(struct sbx_gitdir *g, struct sbx_gitdir_repo *r, const struct sbx_buf *inside,
-		      const struct sbx_gitmod *m)
+		      const struct sbx_gitmod *m, int quiet)
 {
 	struct sbx_git_index_sync req;
 	char *copy = sbx_path_join(g->scratch, "index.sandbox"), *host = sbx_path_join(r->host, "index");
@@ -531,6 +541,7 @@ static int sync_index(struct sbx_gitdir *g, struct sbx_gitdir_repo *r, const str
 	req.commondir = r->common;
 	req.expected = r->had_index ? r->index.buf : NULL;
 	req.expected_len = r->had_index ? r->index.len : 0;
+	req.quiet = quiet;
 	if (!ret)
 		ret = m->index_sync(&req);
 	if (ret == 0) {
@@ -550,7 +561,7 @@ static int sync_index(struct sbx_gitdir *g, struct sbx_gitdir_repo *r, const str
 	return ret < 0 ? -1 : 0;
 }
 
-int sbx_gitdir_sync(struct sbx_gitdir *g)
+int sbx_gitdir_sync(struct sbx_gitdir *g, int quiet)
 {
 	const struct sbx_gitmod *m = NULL;
 	int ret = 0;
@@ -564,14 +575,16 @@ int sbx_gitdir_sync(struct sbx_gitdir *g)
 		int index_changed = !x && !(r->had_index && same(&index, &r->index));
 
 		if (h < 0 || x < 0) {
-			sbx_warn("left HEAD and index of '%s' as they are: %s", r->host, sbx_last_error());
+			if (!quiet)
+				sbx_warn("left HEAD and index of '%s' as they are: %s", r->host,
+					 sbx_last_error());
 			sbx_clear_error();
 		} else if ((head_changed || index_changed) && !m && !(m = sbx_gitmod())) {
 			ret = -1;
 		} else {
-			if (head_changed && sync_head(r, &head, m))
+			if (head_changed && sync_head(r, &head, m, quiet))
 				ret = -1;
-			if (index_changed && sync_index(g, r, &index, m))
+			if (index_changed && sync_index(g, r, &index, m, quiet))
 				ret = -1;
 		}
 		sbx_buf_release(&head);
@@ -580,4 +593,65 @@ int sbx_gitdir_sync(struct sbx_gitdir *g)
 			break;
 	}
 	return ret;
+}
+
+/* Following the sandbox while it runs. */
+
+/* After the sandbox's git last wrote HEAD or index: long enough for a burst of commands to end. */
+#define SETTLE_MS 150
+
+#ifdef __linux__
+/* Which files were written: only HEAD and index matter (their .lock is renamed onto them). */
+static int touched_head_or_index(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int touched = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			if (e->len && (!strcmp(e->name, "HEAD") || !strcmp(e->name, "index")))
+				touched = 1;
+			p += sizeof(*e) + e->len;
+		}
+	}
+	return touched;
+}
+
+static long on_event(void *data, int ready)
+{
+	struct sbx_gitdir *g = data;
+
+	if (ready) {
+		if (touched_head_or_index(g->watch.fd))
+			g->watch_pending = 1;
+		return g->watch_pending ? SETTLE_MS : -1;
+	}
+	g->watch_pending = 0;
+	if (sbx_gitdir_sync(g, 1))
+		sbx_clear_error();
+	return -1;
+}
+#endif
+
+void sbx_gitdir_watch(struct sbx_gitdir *g)
+{
+#ifdef __linux__
+	int fd;
+
+	if (!g->nr_repos || g->watch.fd >= 0)
+		return;
+	fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (size_t i = 0; i < g->nr_repos; i++)
+		inotify_add_watch(fd, g->repos[i].private, IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR);
+	g->watch.fd = fd;
+	g->watch.on_event = on_event;
+	g->watch.data = g;
+#else
+	(void)g;
+#endif
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "project.h"
+#include "spawn.h"
 
 /*
  * The sandbox's own git directory (docs/security.md, "The git directory").
@@ -53,6 +54,8 @@ struct sbx_gitdir {
 	size_t nr_binds, alloc_binds;
 	struct sbx_gitdir_repo *repos;	/* the git directories whose HEAD and index follow */
 	size_t nr_repos, alloc_repos;
+	struct sbx_child_watch watch;	/* sbx_gitdir_watch; fd -1 when not watching */
+	int watch_pending;		/* HEAD or index written since the last sync */
 };
 
 /*
@@ -64,10 +67,21 @@ int sbx_gitdir_prepare(struct sbx_gitdir *g, const struct sbx_project *p, const 
 
 /*
  * Brings the host's HEADs and indexes up to the sandbox's (see above). Safe to
- * call again: each call compares against what the previous one left.
- * Returns 0, or -1 with a message (what could be synced was).
+ * call again: each call compares against what the previous one left. quiet:
+ * no warning for what it leaves (while the agent has the terminal; the last
+ * call says it). Returns 0, or -1 with a message (what could be synced was).
  */
-int sbx_gitdir_sync(struct sbx_gitdir *g);
+int sbx_gitdir_sync(struct sbx_gitdir *g, int quiet);
+
+/*
+ * Follows the sandbox's HEADs and indexes while it runs (Linux: inotify on
+ * the private directories): a moment after the sandbox's git last wrote
+ * one, the host's follow, quietly, so that `git status` on the host agrees
+ * with the agent's work during the session too. Hand &g->watch to the
+ * child that runs the sandbox (sbx_child.watch); its fd stays -1 where this
+ * cannot be done, and the session's end syncs all the same.
+ */
+void sbx_gitdir_watch(struct sbx_gitdir *g);
 
 /*
  * An O_PATH descriptor of b's source: a directory or a regular file reached

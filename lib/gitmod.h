@@ -52,6 +52,7 @@ struct sbx_git_index_sync {
 	const char *commondir;		/* the host's common directory: gitlinks must lead to its modules/ */
 	const char *expected;		/* the host's index as sbx last saw it, or NULL when it had none */
 	size_t expected_len;
+	int quiet;			/* no warnings: the caller says what it left later */
 };
 
 /*

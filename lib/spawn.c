@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -10,6 +11,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 extern char **environ;
 
@@ -189,6 +193,34 @@ int sbx_child_start(struct sbx_child *c)
 	return 0;
 }
 
+/* Follows c->watch until the child exits (or it cannot be followed: then only waits). */
+static void follow_watch(const struct sbx_child *c)
+{
+#if defined(__linux__) && defined(SYS_pidfd_open)
+	const struct sbx_child_watch *w = c->watch;
+	int pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);
+	long timeout = -1;
+
+	if (pidfd < 0)
+		return;
+	for (;;) {
+		struct pollfd p[2] = { { pidfd, POLLIN, 0 }, { w->fd, POLLIN, 0 } };
+		int n = poll(p, 2, timeout > INT_MAX ? INT_MAX : (int)timeout);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || p[0].revents)
+			break;
+		if (p[1].revents & (POLLERR | POLLNVAL))
+			break;
+		timeout = w->on_event(w->data, n > 0);
+	}
+	close(pidfd);
+#else
+	(void)c;
+#endif
+}
+
 int sbx_child_wait(struct sbx_child *c)
 {
 	int status;
@@ -196,6 +228,8 @@ int sbx_child_wait(struct sbx_child *c)
 
 	if (c->pid <= 0)
 		return -1;
+	if (c->watch && c->watch->fd >= 0)
+		follow_watch(c);
 	do
 		r = waitpid(c->pid, &status, 0);
 	while (r < 0 && errno == EINTR);

@@ -13,6 +13,19 @@
  * except those listed in pass_fds (which keep their numbers); signal
  * dispositions reset to default.
  */
+/*
+ * Something to follow while a child is waited for (Linux, where the child's
+ * exit can be polled with a pidfd): when fd is readable, on_event(data, 1);
+ * when the time it last asked for has passed with nothing to read,
+ * on_event(data, 0). It returns the milliseconds until it wants that call,
+ * or -1 for none. It must not block.
+ */
+struct sbx_child_watch {
+	int fd;
+	long (*on_event)(void *data, int ready);
+	void *data;
+};
+
 /* Descriptors a child can be handed: a sandbox binds its git directory's parts by descriptor. */
 #define SBX_CHILD_MAX_FDS 64
 
@@ -34,10 +47,11 @@ struct sbx_child {
 	int nr_pass_fds;
 	pid_t pid;
 	int signal_received;
+	const struct sbx_child_watch *watch;	/* or NULL */
 };
 
 #define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, NULL, -1, -1, -1, \
-			 { 0 }, 0, -1, 0 }
+			 { 0 }, 0, -1, 0, NULL }
 
 void sbx_child_init(struct sbx_child *c);
 void sbx_child_release(struct sbx_child *c);

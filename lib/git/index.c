@@ -158,8 +158,9 @@ int sbx_git_index_sync(const struct sbx_git_index_sync *r)
 		goto out;
 	}
 	if (!unchanged(r)) {
-		sbx_warn("left the index '%s' as it is: it changed on the host during the session",
-			 r->host_index);
+		if (!r->quiet)
+			sbx_warn("left the index '%s' as it is: it changed on the host during the "
+				 "session", r->host_index);
 		ret = 1;
 		goto out;
 	}
@@ -180,8 +181,9 @@ int sbx_git_index_sync(const struct sbx_git_index_sync *r)
 		    e->mode != GIT_FILEMODE_LINK && e->mode != GIT_FILEMODE_COMMIT)
 			continue;
 		if (e->mode == GIT_FILEMODE_COMMIT && !gitlink_safe(r, e->path)) {
-			sbx_warn("left submodule '%s' out of the index '%s': its .git does not lead "
-				 "into '%s/modules'", e->path, r->host_index, r->commondir);
+			if (!r->quiet)
+				sbx_warn("left submodule '%s' out of the index '%s': its .git does not lead "
+					 "into '%s/modules'", e->path, r->host_index, r->commondir);
 			continue;
 		}
 		copy = *e;
@@ -190,8 +192,9 @@ int sbx_git_index_sync(const struct sbx_git_index_sync *r)
 		copy.flags_extended = 0;
 		host_stat(old, &copy);
 		if (git_index_add(dst, &copy) < 0) {
-			sbx_warn("left '%s' out of the index '%s': %s", e->path, r->host_index,
-				 git_error_last() ? git_error_last()->message : "refused");
+			if (!r->quiet)
+				sbx_warn("left '%s' out of the index '%s': %s", e->path, r->host_index,
+					 git_error_last() ? git_error_last()->message : "refused");
 			git_error_clear();
 		}
 	}

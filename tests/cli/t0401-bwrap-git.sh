@@ -29,6 +29,18 @@ test_expect_success 'the host index follows: git status on the host is clean aft
 	grep -x new out
 '
 
+test_expect_success 'during the session too: the host follows a moment after a commit inside' '
+	"$SBX" shell -- sh -c "echo during >during && git add during && git commit -q -m during && : >ready && while ! test -e go; do sleep 0.05; done" &
+	test_wait_for "test -e ready" &&
+	test_wait_for "git ls-files | grep -qx during"
+	git status --porcelain --untracked-files=no >out
+	: >go &&
+	wait $! &&
+	rm ready go &&
+	git ls-files | grep -qx during &&
+	! test -s out
+'
+
 test_expect_success 'staged but not committed inside: staged on the host too' '
 	"$SBX" shell -- sh -c "echo staged >staged && git add staged" &&
 	git diff --cached --name-only >out &&
