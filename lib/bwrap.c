@@ -111,13 +111,7 @@ static char *data_path(const char *name, const char *leaf)
 
 char *sbx_bwrap_session_dir(const char *name)
 {
-	char *run = sbx_runtime_dir(), *path;
-
-	if (!run)
-		return NULL;
-	path = sbx_asprintf("%s/sessions/%s", run, name);
-	free(run);
-	return path;
+	return sbx_run_dir(name);
 }
 
 static int probe(struct sbx_buf *info)

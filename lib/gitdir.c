@@ -386,6 +386,32 @@ static int overlay(struct sbx_gitdir *g, const char *common, const char *private
 	return overlay_modules(g, common, private, workdir, NULL, depth);
 }
 
+/*
+ * A persistent sandbox keeps its private directory's place (its VM mounts
+ * it) but not what the sandbox left in it, which may be links to anywhere:
+ * built afresh, nothing in it followed.
+ */
+static int empty_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return sbx_error_errno("cannot read '%s'", dir);
+	while (!ret && (e = readdir(d))) {
+		char *path;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		path = sbx_path_join(dir, e->d_name);
+		ret = sbx_safe_remove_tree(path);
+		free(path);
+	}
+	closedir(d);
+	return ret;
+}
+
 int sbx_gitdir_prepare(struct sbx_gitdir *g, const struct sbx_project *p, const char *run_dir)
 {
 	char *own = NULL;
@@ -397,7 +423,7 @@ int sbx_gitdir_prepare(struct sbx_gitdir *g, const struct sbx_project *p, const 
 		return 0;
 	g->scratch = sbx_strdup(run_dir);
 	g->root = sbx_path_join(run_dir, "git");
-	if (sbx_mkdir_private(run_dir, 0700) || make_dir(run_dir, "git"))
+	if (sbx_mkdir_private(run_dir, 0700) || make_dir(run_dir, "git") || empty_dir(g->root))
 		return -1;
 	/* A linked worktree's own directory is COMMON/worktrees/NAME (checked by detection). */
 	if (strcmp(p->git_dir, p->common_dir)) {

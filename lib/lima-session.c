@@ -1,11 +1,14 @@
 /* The Lima backend (lima.h): sessions, cloned, started, given their environment, run and reaped. */
 #include "lima.h"
 #include "error.h"
+#include "gitdir.h"
 #include "json.h"
 #include "names.h"
 #include "notify.h"
 #include "owner.h"
+#include "paths.h"
 #include "plugin.h"
+#include "safefile.h"
 #include "session.h"
 #include "spawn.h"
 #include "xalloc.h"
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -38,20 +42,40 @@ static char *guest_path(const char *guest)
 	return sbx_asprintf("/home/%s.linux%s", user ? user : "lima", guest + 1);
 }
 
-/* The session's mounts as a yq value: a JSON array (JSON literals are valid yq). */
+static void add_mount_json(cJSON *list, const char *host, const char *point, int writable)
+{
+	cJSON *m = sbx_json_append(list, sbx_json_new_object());
+
+	sbx_json_add_string(m, "location", host);
+	sbx_json_add_string(m, "mountPoint", point);
+	sbx_json_add_bool(m, "writable", writable);
+}
+
+/*
+ * The session's mounts as a yq value: a JSON array (JSON literals are valid
+ * yq). The private git directory's directories come last, over the
+ * project's (gitdir.h); Lima mounts directories only, so its files
+ * (packed-refs, a .git file) stay as the project shows them.
+ */
 static char *mounts_expr(const struct sbx_session *s)
 {
 	cJSON *list = sbx_json_new_array();
 	struct sbx_buf b = SBX_BUF_INIT;
 
 	for (size_t i = 0; i < s->nr_mounts; i++) {
-		cJSON *m = sbx_json_append(list, sbx_json_new_object());
 		char *point = guest_path(s->mounts[i].guest);
 
-		sbx_json_add_string(m, "location", s->mounts[i].host);
-		sbx_json_add_string(m, "mountPoint", point);
-		sbx_json_add_bool(m, "writable", s->mounts[i].writable);
+		add_mount_json(list, s->mounts[i].host, point, s->mounts[i].writable);
 		free(point);
+	}
+	for (size_t i = 0; s->gitdir && i < s->gitdir->nr_binds; i++) {
+		const struct sbx_gitdir_bind *g = &s->gitdir->binds[i];
+		char *host = *g->rel ? sbx_path_join(g->base, g->rel) : sbx_strdup(g->base);
+		struct stat st;
+
+		if (!lstat(host, &st) && S_ISDIR(st.st_mode))
+			add_mount_json(list, host, g->dst, !g->ro);
+		free(host);
 	}
 	sbx_buf_adds(&b, ".mounts = ");
 	sbx_json_print(&b, list, 0);
@@ -195,6 +219,8 @@ static int run_command(const struct sbx_session *s, const char *name, const char
 		close(logfd);
 	}
 	c.forward_signals = 1;
+	if (s->gitdir && s->gitdir->watch.fd >= 0)
+		c.watch = &s->gitdir->watch;
 	if (!sbx_child_start(&c))
 		code = sbx_lima_wait_command(&c);
 	else if (errno == ENOENT)
@@ -211,7 +237,12 @@ static int run_command(const struct sbx_session *s, const char *name, const char
 /* Removes a session's VM, then its record, then (when all went well) its log. */
 static int discard_session(const char *name, int keep_log)
 {
-	char *log;
+	char *log, *dir = sbx_run_dir(name);
+
+	/* Its private git directory, which the VM no longer mounts. */
+	if (dir && sbx_safe_remove_tree(dir))
+		sbx_warn("%s", sbx_last_error());
+	free(dir);
 
 	if (sbx_lima_delete(name, 1)) {
 		char *why = sbx_strdup(sbx_last_error());
@@ -251,6 +282,20 @@ static int claim_persistent(const struct sbx_session *s, const char *name)
 	return ret;
 }
 
+/* The private git directory (gitdir.h) in the run's directory, for the clone's mounts. */
+static int prepare_gitdir(const struct sbx_session *s, const char *name)
+{
+	char *dir = sbx_run_dir(name);
+	int ret;
+
+	if (!s->gitdir)
+		return 0;
+	sbx_gitdir_release(s->gitdir);
+	ret = dir ? sbx_gitdir_prepare(s->gitdir, &s->project, dir) : -1;
+	free(dir);
+	return ret < 0 ? -1 : 0;
+}
+
 /*
  * Records the session and clones it, under a fresh random name until one is
  * free. The record comes first: an sbx killed at any later point leaves a
@@ -267,7 +312,9 @@ static char *create_session(const struct sbx_session *s, const char *tmpl, struc
 			free(name);
 			return NULL;
 		}
-		ret = clone_vm(s, tmpl, name, p);
+		ret = prepare_gitdir(s, name);
+		if (!ret)
+			ret = clone_vm(s, tmpl, name, p);
 		if (!ret)
 			return name;
 		if (ret < 0) {
@@ -342,6 +389,13 @@ static void undo_session(const char *name)
 	free(why);
 }
 
+/* The host's HEAD and index after the agent's (gitdir.h); what is left is said, not fatal. */
+static void sync_gitdir(struct sbx_session *s)
+{
+	if (s->gitdir && s->gitdir->nr_repos && sbx_gitdir_sync(s->gitdir, 0))
+		sbx_warn("%s", sbx_last_error());
+}
+
 static int run_ephemeral(struct sbx_session *s)
 {
 	struct template_spec t;
@@ -371,10 +425,13 @@ static int run_ephemeral(struct sbx_session *s)
 	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
 	if (deliver_env(s, name, &envfile) || sbx_lima_interrupted())
 		goto undo;
+	sbx_gitdir_watch(s->gitdir);
 	if (s->tmux)
 		ret = sbx_lima_run_tmux(s, name, envfile, t.name, &handed_over);
 	else
 		ret = run_command(s, name, envfile);
+	if (!handed_over)
+		sync_gitdir(s);
 	/* In tmux the keeper discards the session, when the agent ends. */
 	if (!handed_over && discard_session(name, ret < 0))
 		ret = -1;
@@ -419,6 +476,8 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 		if (!ret)
 			ret = sbx_owner_write(name, BACKEND, "persistent", s->project.dir,
 					      sbx_lima_record_extra(t.name));
+		if (!ret)
+			ret = prepare_gitdir(s, name);
 		if (!ret) {
 			ret = clone_vm(s, t.name, name, &p);
 			/* A failed clone may leave a half-made one; a taken name is not ours. */
@@ -450,18 +509,26 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 static int run_persistent(struct sbx_session *s)
 {
 	char *name = sbx_persistent_name(&s->project), *envfile = NULL;
-	int lock = sbx_lima_lock_open(name, LOCK_EX), ret = -1, handed_over;
+	int lock = sbx_lima_lock_open(name, LOCK_EX), ret = -1, handed_over = 0;
 
 	if (lock >= 0) {
-		ret = ready_persistent(s, name);
+		/*
+		 * Its mounts are its first run's: the private git directory is
+		 * always at that place, built afresh for each run.
+		 */
+		ret = prepare_gitdir(s, name) || ready_persistent(s, name) ? -1 : 0;
 		sbx_lima_unlock(&lock);
 	}
 	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
-	if (!ret && !sbx_lima_interrupted() && !deliver_env(s, name, &envfile) && !sbx_lima_interrupted())
+	if (!ret && !sbx_lima_interrupted() && !deliver_env(s, name, &envfile) && !sbx_lima_interrupted()) {
+		sbx_gitdir_watch(s->gitdir);
 		ret = s->tmux ? sbx_lima_run_tmux(s, name, envfile, NULL, &handed_over)
 			      : run_command(s, name, envfile);
-	else
+		if (!handed_over)
+			sync_gitdir(s);
+	} else {
 		ret = -1;
+	}
 	free(envfile);
 	free(name);
 	return ret;
@@ -469,5 +536,14 @@ static int run_persistent(struct sbx_session *s)
 
 int sbx_lima_run(struct sbx_session *s)
 {
-	return s->persistent ? run_persistent(s) : run_ephemeral(s);
+	struct sbx_gitdir git;
+	int ret;
+
+	memset(&git, 0, sizeof(git));
+	git.watch.fd = -1;
+	s->gitdir = &git;
+	ret = s->persistent ? run_persistent(s) : run_ephemeral(s);
+	s->gitdir = NULL;
+	sbx_gitdir_release(&git);
+	return ret;
 }

@@ -70,6 +70,17 @@ char *sbx_runtime_dir(void)
 			    (long)getuid());
 }
 
+char *sbx_run_dir(const char *name)
+{
+	char *run = sbx_runtime_dir(), *path;
+
+	if (!run)
+		return NULL;
+	path = sbx_asprintf("%s/sessions/%s", run, name);
+	free(run);
+	return path;
+}
+
 char *sbx_path_join(const char *dir, const char *name)
 {
 	size_t len = strlen(dir);

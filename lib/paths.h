@@ -18,6 +18,8 @@ char *sbx_config_dir(void);
 char *sbx_data_dir(void);
 char *sbx_state_dir(void);
 char *sbx_runtime_dir(void);
+/* A run's own directory on the host, which its sandbox never sees: RUNTIME/sessions/NAME. */
+char *sbx_run_dir(const char *name);
 
 /* mkdir -p; the last component gets mode, parents 0755 (less the umask). */
 int sbx_mkdir_p(const char *path, mode_t mode);
