@@ -44,11 +44,13 @@ mkdir -p "$TRASH/fake-bwrap"
 } >"$FAKE_BWRAP"
 chmod +x "$FAKE_BWRAP"
 
-# binds: the mounts the fake bwrap was given, "--bind HOST SANDBOX" per line.
+# binds: the mounts the fake bwrap was given, "--bind HOST SANDBOX" per line
+# ("--bind-fd SANDBOX SANDBOX" for one by descriptor: the private git directory's).
 binds() {
 	awk '{ a[NR] = $0 }
 	     END { for (i = 1; i <= NR; i++)
-		     if (a[i] == "--bind" || a[i] == "--ro-bind") { print a[i], a[i + 1], a[i + 2]; i += 2 } }' \
+		     if (a[i] == "--bind" || a[i] == "--ro-bind") { print a[i], a[i + 1], a[i + 2]; i += 2 }
+		     else if (a[i] == "--bind-fd" || a[i] == "--ro-bind-fd") { print a[i], a[i + 2], a[i + 2]; i += 2 } }' \
 		"$BWRAP_ARGV"
 }
 

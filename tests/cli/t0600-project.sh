@@ -3,6 +3,8 @@
 # a plain repository, a linked worktree (also at a path with spaces and
 # non-ASCII), a submodule, a bare repository and a worktree of it, a detached
 # HEAD, a directory outside any repository. The sandbox is the fake bwrap's.
+# The git directory is always the sandbox's own, bound by descriptor over the
+# host's (lib/gitdir.h; t0401 and t0900 look inside it).
 . "$(dirname "$0")/lib-git.sh"
 
 make_repo app &&
@@ -37,7 +39,7 @@ not_mounted() {
 test_expect_success 'a plain repository: its top directory, from any subdirectory' '
 	(cd app/src/deep && fake_shell) &&
 	mounted --bind "$APP" &&
-	not_mounted "$APP/.git" &&
+	mounted --bind-fd "$APP/.git" &&
 	grep -x -A1 -e --chdir "$BWRAP_ARGV" | tail -n 1 >chdir &&
 	test "$(cat chdir)" = "$APP"
 '
@@ -45,7 +47,8 @@ test_expect_success 'a plain repository: its top directory, from any subdirector
 test_expect_success 'a linked worktree: itself and the main .git, nothing else of main' '
 	(cd feature && fake_shell) &&
 	mounted --bind "$WT" &&
-	mounted --bind "$APP/.git" &&
+	mounted --bind-fd "$APP/.git" &&
+	mounted --ro-bind-fd "$WT/.git" &&
 	not_mounted "$APP" &&
 	binds >binds.out &&
 	! grep -F "$APP/src" binds.out
@@ -54,14 +57,14 @@ test_expect_success 'a linked worktree: itself and the main .git, nothing else o
 test_expect_success 'a worktree at a path with spaces and non-ASCII' '
 	(cd "$UNI" && fake_shell) &&
 	mounted --bind "$UNI" &&
-	mounted --bind "$APP/.git" &&
+	mounted --bind-fd "$APP/.git" &&
 	not_mounted "$APP"
 '
 
 test_expect_success 'a submodule: itself and its git dir in the superproject, nothing else' '
 	(cd super/sub && fake_shell) &&
 	mounted --bind "$TRASH/super/sub" &&
-	mounted --bind "$TRASH/super/.git/modules/sub" &&
+	mounted --bind-fd "$TRASH/super/.git/modules/sub" &&
 	not_mounted "$TRASH/super" &&
 	not_mounted "$TRASH/super/.git"
 '
@@ -75,7 +78,7 @@ test_expect_success 'a bare repository is refused, pointing to a worktree' '
 test_expect_success 'a worktree of a bare repository: itself and the repository' '
 	(cd bare-wt && fake_shell) &&
 	mounted --bind "$TRASH/bare-wt" &&
-	mounted --bind "$TRASH/bare.git"
+	mounted --bind-fd "$TRASH/bare.git"
 '
 
 test_expect_success 'a detached HEAD is a project like any checkout' '
