@@ -54,9 +54,22 @@ static int config_show(int argc, char **argv, struct sbx_ctx *ctx)
 
 static int validate_file(const char *file, const struct sbx_ctx *ctx)
 {
+	const char *base = strrchr(file, '/');
+	struct sbx_project_file f;
 	cJSON *doc = NULL;
 	int ret;
 
+	/* A project's file is read as a layer reads it: the sandbox may have made it a FIFO. */
+	if (!strcmp(base ? base + 1 : file, ".sbx.json")) {
+		ret = sbx_project_file_read(&f, file);
+		if (ret > 0)
+			sbx_error("'%s' does not exist", file);
+		sbx_project_file_release(&f);
+		if (ret)
+			return sbx_fail(ctx, 2);
+		printf("%s: ok\n", file);
+		return 0;
+	}
 	ret = sbx_jsonc_read_file(file, &doc);
 	if (!ret)
 		ret = sbx_config_validate(doc, file);

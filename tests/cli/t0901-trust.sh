@@ -218,6 +218,8 @@ test_expect_success 'a .sbx.json that is a FIFO is refused without blocking' '
 	test_expect_code 2 timeout 20 "$SBX" trust 2>err &&
 	test_expect_code 2 timeout 20 "$SBX" config show 2>err &&
 	test_grep "not a regular file" err &&
+	test_expect_code 2 timeout 20 "$SBX" config validate .sbx.json 2>err &&
+	test_grep "not a regular file" err &&
 	rm .sbx.json
 '
 
