@@ -28,8 +28,8 @@ GIT_LIBS    := $(shell $(PKG_CONFIG) --libs libgit2)
 # nettle's SHA-256 (lib/sha256.c, for `sbx trust`) comes from its static archive where
 # there is one (Debian's nettle-dev, Homebrew): only those objects are linked in, and no
 # shared library is mapped at every start. A shared libnettle made `sbx hook`, which never
-# hashes, map one more library (8 more page faults, about 0.1 ms: README "Configuration
-# trust"). Its symbols stay out of what sbx exports to plugins.
+# hashes, map one more library: 8 more page faults and 10% more start time (README
+# "Configuration trust"). Its symbols stay out of what sbx exports to plugins.
 NETTLE_A    := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir nettle)/libnettle.a)
 ifneq ($(NETTLE_A),)
 NETTLE_LIBS := $(NETTLE_A)
