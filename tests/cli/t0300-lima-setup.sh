@@ -85,7 +85,7 @@ test_expect_success 'the lima.yaml: no home mount, containerd off, the npm insta
 	assert all("sbx hook" in p["script"] or "first-run answers" in p["script"] for p in user), user
 	assert [p["mode"] for p in orig["provision"] if "sbx hook --agent claude" in p["script"]] == ["user"]
 	assert "npm install -g" in scripts and "@example/probe-cli" in scripts, scripts
-	assert "apt-get install" in scripts and "libcjson-dev" in scripts
+	assert "apt-get install" in scripts and "libcjson-dev" in scripts and "nettle-dev" in scripts
 	assert "make -C" in scripts and "install" in scripts
 	EOF
 	! grep -r -e env-value-0451 -e s3cr3t-value "$LIMA_HOME" "$STATE" &&
