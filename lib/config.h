@@ -79,7 +79,11 @@ void sbx_config_free(struct sbx_config *cfg);
  */
 int sbx_config_merge(struct sbx_config *cfg, enum sbx_layer layer, const char *source,
 		     const cJSON *doc);
-/* Reads, parses (sbx_jsonc_parse) and merges a file; a missing file is fine when missing_ok. */
+/*
+ * Reads, parses (sbx_jsonc_parse) and merges a file; a missing file is fine
+ * when missing_ok. For files only the host writes (yours, sbx's own): a
+ * project's .sbx.json goes through sbx_project_files_read, which applies trust.
+ */
 int sbx_config_merge_file(struct sbx_config *cfg, enum sbx_layer layer, const char *path,
 			  int missing_ok);
 /*
