@@ -176,6 +176,26 @@ test_expect_success 'a committed .sbx.json in a fresh clone is not trusted' '
 	test_grep "^sbx: warning: ${Q}$TRASH/clone/.sbx.json${Q} is not trusted: ignoring secrets, mounts, envPass" err
 '
 
+test_expect_success 'sbx trust FILE takes that file alone; no other name, one FILE at most' '
+	cd "$TRASH" &&
+	"$SBX" trust --show clone/.sbx.json >out &&
+	test_grep -x "$TRASH/clone/.sbx.json: not trusted" out &&
+	"$SBX" trust clone/.sbx.json >out &&
+	test_grep -x "$TRASH/clone/.sbx.json: trusted" out &&
+	(cd clone && "$SBX" config show) >out 2>err &&
+	! grep "not trusted" out err &&
+	test_expect_code 2 "$SBX" trust clone/README 2>err &&
+	test_grep -x "sbx trust: ${Q}clone/README${Q} is not a project${Q}s .sbx.json (sbx reads no other file of a project)" err &&
+	mkdir -p empty &&
+	test_expect_code 1 "$SBX" trust empty/.sbx.json 2>err &&
+	test_grep -x "sbx trust: ${Q}empty/.sbx.json${Q} does not exist" err &&
+	test_expect_code 2 "$SBX" trust no-such-dir/.sbx.json 2>err &&
+	test_grep "cannot resolve ${Q}no-such-dir${Q}" err &&
+	test_expect_code 2 "$SBX" trust a/.sbx.json b/.sbx.json 2>err &&
+	test_expect_code 2 "$SBX" trust --show --revoke 2>err &&
+	test_grep "cannot be used together" err
+'
+
 test_expect_success 'a worktree checked out with the trusted file is trusted: the same bytes' '
 	git worktree add -q "$TRASH/app-wt" -b with-file &&
 	(cd "$TRASH/app-wt" && "$SBX" config show) >out 2>err &&
