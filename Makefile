@@ -9,8 +9,8 @@ BUILD       ?= build
 
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
-# sbx links cJSON; libgit2 is linked only into the module sbx-git.so (lib/gitmod.h).
-PKGS        := libgit2 libcjson
+# sbx links cJSON and nettle; libgit2 is linked only into the module sbx-git.so (lib/gitmod.h).
+PKGS        := libgit2 libcjson nettle
 OPT         ?= -O2 -g
 SAN         ?=
 WARN        := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -25,6 +25,20 @@ endif
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 CJSON_LIBS  := $(shell $(PKG_CONFIG) --libs libcjson)
 GIT_LIBS    := $(shell $(PKG_CONFIG) --libs libgit2)
+# nettle's SHA-256 (lib/sha256.c, for `sbx trust`) comes from its static archive where
+# there is one (Debian's nettle-dev, Homebrew): only those objects are linked in, and no
+# shared library is mapped at every start. A shared libnettle made `sbx hook`, which never
+# hashes, map one more library: 8 more page faults and 10% more start time (README
+# "Configuration trust"). Its symbols stay out of what sbx exports to plugins.
+NETTLE_A    := $(wildcard $(shell $(PKG_CONFIG) --variable=libdir nettle)/libnettle.a)
+ifneq ($(NETTLE_A),)
+NETTLE_LIBS := $(NETTLE_A)
+ifneq ($(UNAME_S),Darwin)
+NETTLE_LIBS += -Wl,--exclude-libs,libnettle.a
+endif
+else
+NETTLE_LIBS := $(shell $(PKG_CONFIG) --libs nettle)
+endif
 # libgit2 built with mbedTLS parses the CA bundle at init: see lib/git.c.
 ifneq ($(findstring mbedtls,$(shell $(PKG_CONFIG) --libs --static libgit2)),)
 GIT_CFLAGS  := -DSBX_LIBGIT2_MBEDTLS
@@ -33,7 +47,7 @@ ALL_CFLAGS   = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -iquote lib -i
                -DSBX_VERSION='"$(VERSION)"' -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DATADIR='"$(DATADIR)"' \
                -DSBX_SRCDIR='"$(CURDIR)"' $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
-LIBS         = $(CJSON_LIBS) -ldl $(LDLIBS)
+LIBS         = $(NETTLE_LIBS) $(CJSON_LIBS) -ldl $(LDLIBS)
 ifeq ($(UNAME_S),Darwin)
 EXPORT_DYNAMIC :=
 MODULE_LDFLAGS := -bundle -undefined dynamic_lookup

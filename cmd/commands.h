@@ -17,6 +17,7 @@
 	X(attach) \
 	X(doctor) \
 	X(config) \
+	X(trust) \
 	X(hook) \
 	X(notify) \
 	X(wt) \

@@ -36,7 +36,7 @@ static void agents(const struct sbx_complete_emit *e)
 		sbx_complete_emit(e, sbx_builtin_agents[i], "built in");
 	/* And those the project's configuration adds. */
 	if (!sbx_project_detect(&p, NULL)) {
-		struct sbx_config *cfg = sbx_config_load(&p);
+		struct sbx_config *cfg = sbx_config_load_flags(&p, SBX_CONFIG_QUIET_TRUST);
 		const cJSON *conf = cfg ? sbx_config_get(cfg, "agents") : NULL;
 
 		for (const cJSON *a = conf ? conf->child : NULL; a; a = a->next) {

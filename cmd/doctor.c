@@ -8,8 +8,11 @@
 #include "plugin.h"
 #include "project.h"
 #include "term.h"
+#include "xalloc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const struct sbx_option options[] = {
 	{ "json", 0, SBX_OPT_FLAG, NULL, "one JSON object per check" },
@@ -45,6 +48,37 @@ static void report(enum sbx_check level, const char *what, const char *detail, c
 		printf("     fix: %s\n", fix);
 }
 
+/* Whether the project's .sbx.json files are trusted, and what is ignored of those that are not. */
+static void check_trust(const struct sbx_project *project, const struct sbx_config *cfg)
+{
+	const char *mode = sbx_config_string(cfg, "trust.untrusted");
+	int refuse = mode && !strcmp(mode, "refuse");
+	struct sbx_project_file *files;
+	size_t nr;
+
+	if (sbx_project_files_read(project, &files, &nr)) {
+		report(SBX_CHECK_FAIL, "trust", sbx_last_error(), NULL);
+		return;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		const struct sbx_project_file *f = &files[i];
+		char *line;
+
+		if (!f->needs_trust || f->trust == SBX_TRUST_TRUSTED) {
+			line = sbx_asprintf("'%s' %s", f->path, f->needs_trust ? "is trusted" :
+					    "needs no trust (it sets only keys that stay inside "
+					    "the sandbox)");
+			report(SBX_CHECK_OK, "trust", line, NULL);
+		} else {
+			line = sbx_project_file_untrusted_line(f, refuse);
+			report(refuse ? SBX_CHECK_FAIL : SBX_CHECK_WARN, "trust", line,
+			       "review the file, then run 'sbx trust'");
+		}
+		free(line);
+	}
+	sbx_project_files_free(files, nr);
+}
+
 static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 {
 	struct sbx_project project;
@@ -60,10 +94,11 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	} else {
 		have_project = 1;
 		report(SBX_CHECK_OK, "project", project.dir, NULL);
-		cfg = sbx_config_load(&project);
-		if (cfg)
+		cfg = sbx_config_load_flags(&project, SBX_CONFIG_QUIET_TRUST);
+		if (cfg) {
 			report(SBX_CHECK_OK, "config", "valid", NULL);
-		else
+			check_trust(&project, cfg);
+		} else
 			report(SBX_CHECK_FAIL, "config", sbx_last_error(),
 			       "correct the file and key it names ('sbx config validate')");
 	}

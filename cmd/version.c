@@ -1,5 +1,6 @@
 #include "cmd.h"
 #include "gitmod.h"
+#include "sha256.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -7,7 +8,7 @@
 static int cmd_version(int argc, char **argv, struct sbx_ctx *ctx)
 {
 	const struct sbx_gitmod *git;
-	int major, minor, rev;
+	int major, minor, rev, nettle_major, nettle_minor;
 
 	(void)argv;
 	if (argc > 1)
@@ -16,8 +17,9 @@ static int cmd_version(int argc, char **argv, struct sbx_ctx *ctx)
 	if (!git)
 		return sbx_fail(ctx, 125);
 	git->version(&major, &minor, &rev);
-	printf("sbx %s (libgit2 %d.%d.%d, cJSON %s)\n", SBX_VERSION, major, minor, rev,
-	       cJSON_Version());
+	sbx_nettle_version(&nettle_major, &nettle_minor);
+	printf("sbx %s (libgit2 %d.%d.%d, cJSON %s, nettle %d.%d)\n", SBX_VERSION, major, minor,
+	       rev, cJSON_Version(), nettle_major, nettle_minor);
 	return 0;
 }
 

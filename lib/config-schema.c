@@ -274,8 +274,9 @@ static const struct sbx_config_key ssh_fields[] = {
 };
 
 static const struct sbx_config_key notify_fields[] = {
-	{ .name = "enabled", .type = SBX_CT_BOOL, .def = "true", .env = "SBX_NOTIFY_ENABLED" },
-	{ .name = "events", .type = SBX_CT_ARRAY, .item = &event,
+	{ .name = "enabled", .type = SBX_CT_BOOL, .flags = SBX_CK_UNTRUSTED_OK, .def = "true",
+	  .env = "SBX_NOTIFY_ENABLED" },
+	{ .name = "events", .type = SBX_CT_ARRAY, .flags = SBX_CK_UNTRUSTED_OK, .item = &event,
 	  .def = "[\"Notification\", \"Stop\"]", .expect = "an array of event names" },
 	{ .name = "sound", .type = SBX_CT_STRING, .env = "SBX_NOTIFY_SOUND" },
 	{ .name = NULL },
@@ -295,29 +296,42 @@ static const struct sbx_config_key template_fields[] = {
 	{ .name = NULL },
 };
 
+static const char *const untrusted_modes[] = { "ignore", "refuse", NULL };
+
+static const struct sbx_config_key trust_fields[] = {
+	/* A project must not choose how its own untrusted file is treated. */
+	{ .name = "untrusted", .type = SBX_CT_ENUM, .flags = SBX_CK_USER_ONLY,
+	  .choices = untrusted_modes, .def = "\"ignore\"", .env = "SBX_TRUST_UNTRUSTED" },
+	{ .name = NULL },
+};
+
 static const struct sbx_config_key root_fields[] = {
 	/* No default: lima where limactl is found, and never a silent fallback to bwrap. */
 	{ .name = "backend", .type = SBX_CT_ENUM, .choices = backends, .env = "SBX_BACKEND" },
-	{ .name = "agent", .type = SBX_CT_STRING, .check = check_name,
+	{ .name = "agent", .type = SBX_CT_STRING, .flags = SBX_CK_UNTRUSTED_OK, .check = check_name,
 	  .expect = "an agent's name such as \"claude\"", .def = "\"claude\"",
 	  .env = "SBX_AGENT" },
-	{ .name = "persistent", .type = SBX_CT_BOOL, .def = "false", .env = "SBX_PERSISTENT" },
-	{ .name = "tmux", .type = SBX_CT_BOOL, .def = "false", .env = "SBX_TMUX" },
+	{ .name = "persistent", .type = SBX_CT_BOOL, .flags = SBX_CK_UNTRUSTED_OK, .def = "false",
+	  .env = "SBX_PERSISTENT" },
+	{ .name = "tmux", .type = SBX_CT_BOOL, .flags = SBX_CK_UNTRUSTED_OK, .def = "false",
+	  .env = "SBX_TMUX" },
 	{ .name = "cpus", .type = SBX_CT_INT, .min = 1, .max = 256, .def = "4",
 	  .env = "SBX_CPUS" },
 	{ .name = "memory", .type = SBX_CT_STRING, .check = check_size, .min = 256 * MiB,
 	  .expect = SIZE("256MiB"), .def = "\"4GiB\"", .env = "SBX_MEMORY" },
 	{ .name = "disk", .type = SBX_CT_STRING, .check = check_size, .min = 1 * GiB,
 	  .expect = SIZE("1GiB"), .def = "\"100GiB\"", .env = "SBX_DISK" },
-	{ .name = "vmType", .type = SBX_CT_ENUM, .choices = vm_types, .def = DEFAULT_VM_TYPE,
-	  .env = "SBX_VM_TYPE" },
-	{ .name = "mountType", .type = SBX_CT_ENUM, .choices = mount_types,
-	  .env = "SBX_MOUNT_TYPE" },
+	{ .name = "vmType", .type = SBX_CT_ENUM, .flags = SBX_CK_UNTRUSTED_OK, .choices = vm_types,
+	  .def = DEFAULT_VM_TYPE, .env = "SBX_VM_TYPE" },
+	{ .name = "mountType", .type = SBX_CT_ENUM, .flags = SBX_CK_UNTRUSTED_OK,
+	  .choices = mount_types, .env = "SBX_MOUNT_TYPE" },
 	{ .name = "image", .type = SBX_CT_STRING, .check = check_nonempty,
 	  .expect = "a Lima template such as \"template:debian-12\"", .env = "SBX_IMAGE" },
 	{ .name = "mounts", .type = SBX_CT_ARRAY, .item = &mount, .def = "[]",
 	  .expect = "an array of mounts" },
-	{ .name = "env", .type = SBX_CT_MAP, .map_key = &var_name, .item = &any_string,
+	/* Set inside the sandbox only; envPass and secrets, which read the host, need trust. */
+	{ .name = "env", .type = SBX_CT_MAP, .flags = SBX_CK_UNTRUSTED_OK, .map_key = &var_name,
+	  .item = &any_string,
 	  .def = "{}", .expect = "an object of NAME: \"value\"" },
 	{ .name = "envPass", .type = SBX_CT_ARRAY, .item = &var_name, .def = "[]",
 	  .expect = "an array of variable names" },
@@ -325,7 +339,9 @@ static const struct sbx_config_key root_fields[] = {
 	  .def = "{}", .expect = "an object of NAME: {command | env | file}" },
 	{ .name = "agents", .type = SBX_CT_MAP, .map_key = &name_key, .item = &agent,
 	  .def = "{}", .expect = "an object of NAME: {command, args, npm}" },
-	{ .name = "scripts", .type = SBX_CT_ARRAY, .item = &nonempty_string, .def = "[]",
+	/* Run inside the sandbox, where only what is mounted can be named. */
+	{ .name = "scripts", .type = SBX_CT_ARRAY, .flags = SBX_CK_UNTRUSTED_OK,
+	  .item = &nonempty_string, .def = "[]",
 	  .expect = "an array of paths" },
 	{ .name = "plugins", .type = SBX_CT_ARRAY, .item = &name_key, .def = "[]",
 	  .expect = "an array of plugin names" },
@@ -338,6 +354,7 @@ static const struct sbx_config_key root_fields[] = {
 	  .env = "SBX_WARM_POOL" },
 	{ .name = "personal", .type = SBX_CT_MAP, .map_key = &name_key, .item = &personal_paths,
 	  .def = "{}", .expect = "an object of AGENT: [relative paths]" },
+	{ .name = "trust", .type = SBX_CT_OBJECT, .fields = trust_fields },
 	{ .name = NULL },
 };
 
@@ -622,4 +639,91 @@ int sbx_config_check(const struct sbx_config_key *k, const cJSON *v, const char 
 		return check_object(k, v, source, path, raw);
 	}
 	return bad_value(k, v, source, path, raw);
+}
+
+/* Trust (lib/trust.h). */
+
+/* Does an untrusted file get to set k, or some key inside it? */
+static int any_untrusted_ok(const struct sbx_config_key *k)
+{
+	if (k->flags & SBX_CK_UNTRUSTED_OK)
+		return 1;
+	if (k->type != SBX_CT_OBJECT || (k->flags & SBX_CK_ONE_OF))
+		return 0;
+	for (const struct sbx_config_key *f = k->fields; f->name; f++)
+		if (any_untrusted_ok(f))
+			return 1;
+	return 0;
+}
+
+static void split(const struct sbx_config_key *k, const cJSON *v, cJSON *ok, cJSON *denied,
+		  struct sbx_buf *path, struct sbx_strvec *keys)
+{
+	size_t len = path->len;
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, v) {
+		const struct sbx_config_key *f = sbx_config_field(k, c->string);
+
+		push_key(path, c->string);
+		if (f->flags & SBX_CK_UNTRUSTED_OK) {
+			sbx_json_add_item(ok, c->string, sbx_json_dup(c));
+		} else if (any_untrusted_ok(f)) {
+			/* notify: enabled and events are free, sound is not. */
+			cJSON *sub_ok = sbx_json_add_item(ok, c->string, sbx_json_new_object());
+			cJSON *sub_denied = sbx_json_add_item(denied, c->string,
+							      sbx_json_new_object());
+
+			split(f, c, sub_ok, sub_denied, path, keys);
+			if (!sub_ok->child)
+				cJSON_DeleteItemFromObjectCaseSensitive(ok, c->string);
+			if (!sub_denied->child)
+				cJSON_DeleteItemFromObjectCaseSensitive(denied, c->string);
+		} else if ((cJSON_IsArray(c) || cJSON_IsObject(c)) && !c->child) {
+			/* [] or {} adds nothing to what the layers below set. */
+		} else {
+			sbx_json_add_item(denied, c->string, sbx_json_dup(c));
+			sbx_strvec_push(keys, path->buf);
+		}
+		sbx_buf_truncate(path, len);
+	}
+}
+
+cJSON *sbx_config_split_trust(const cJSON *doc, cJSON **needs_trust, struct sbx_strvec *keys)
+{
+	struct sbx_buf path = SBX_BUF_INIT;
+	cJSON *ok = sbx_json_new_object(), *denied = sbx_json_new_object();
+
+	split(&sbx_config_schema, doc, ok, denied, &path, keys);
+	sbx_buf_release(&path);
+	if (!denied->child) {
+		cJSON_Delete(denied);
+		denied = NULL;
+	}
+	*needs_trust = denied;
+	return ok;
+}
+
+static int find_user_only(const struct sbx_config_key *k, const cJSON *v, struct sbx_buf *path)
+{
+	size_t len = path->len;
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, v) {
+		const struct sbx_config_key *f = sbx_config_field(k, c->string);
+
+		push_key(path, c->string);
+		if (f->flags & SBX_CK_USER_ONLY)
+			return -1;
+		if (f->type == SBX_CT_OBJECT && !(f->flags & SBX_CK_ONE_OF) &&
+		    find_user_only(f, c, path))
+			return -1;
+		sbx_buf_truncate(path, len);
+	}
+	return 0;
+}
+
+int sbx_config_find_user_only(const cJSON *doc, struct sbx_buf *path)
+{
+	return find_user_only(&sbx_config_schema, doc, path);
 }

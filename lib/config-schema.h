@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "strvec.h"
 
 /*
  * The one description of the configuration keys (lib/config-schema.c).
@@ -26,6 +27,14 @@ enum {
 	SBX_CK_REQUIRED = 1 << 0,	/* an object's field that must be present */
 	SBX_CK_ONE_OF = 1 << 1,		/* an object holding exactly one of its fields; a
 					   later layer replaces it whole */
+	/*
+	 * A project's .sbx.json may set it without `sbx trust`: it cannot reach
+	 * outside the sandbox. Trust is an allow-list: a key without this flag
+	 * (a new one too) needs trust. On an array or a map it covers the values.
+	 */
+	SBX_CK_UNTRUSTED_OK = 1 << 2,
+	/* Only your own configuration sets it (your file, SBX_* variables), never a project. */
+	SBX_CK_USER_ONLY = 1 << 3,
 };
 
 struct sbx_config_key {
@@ -63,6 +72,20 @@ const struct sbx_config_key *sbx_config_field(const struct sbx_config_key *obj, 
  */
 int sbx_config_check(const struct sbx_config_key *k, const cJSON *v, const char *source,
 		     struct sbx_buf *path, const char *raw);
+
+/*
+ * Splits a document that passed sbx_config_check into what an untrusted
+ * project file may set (returned) and what needs trust (*needs_trust, NULL
+ * when nothing does), naming each key of the latter in keys ("mounts",
+ * "notify.sound"). An empty array or object sets nothing and needs nothing.
+ */
+cJSON *sbx_config_split_trust(const cJSON *doc, cJSON **needs_trust, struct sbx_strvec *keys);
+
+/*
+ * 0 when doc sets no key marked SBX_CK_USER_ONLY; else -1, with path holding
+ * the first such key's path.
+ */
+int sbx_config_find_user_only(const cJSON *doc, struct sbx_buf *path);
 
 /* Appends what a good value of k is ("a whole number from 1 to 256"). */
 void sbx_config_expect(const struct sbx_config_key *k, struct sbx_buf *out);

@@ -34,6 +34,9 @@ struct sbx_config {
 	size_t nr_origins, alloc_origins;
 	struct sbx_strvec sources;	/* every layer's source, once */
 	struct sbx_strvec files;	/* the files merged, in order */
+	/* Project files not trusted: what of them was left out. */
+	struct sbx_project_file *untrusted;
+	size_t nr_untrusted, alloc_untrusted;
 };
 
 static const char *intern(struct sbx_config *cfg, const char *source)
@@ -322,6 +325,7 @@ void sbx_config_free(struct sbx_config *cfg)
 	free(cfg->origins);
 	sbx_strvec_clear(&cfg->sources);
 	sbx_strvec_clear(&cfg->files);
+	sbx_project_files_free(cfg->untrusted, cfg->nr_untrusted);
 	free(cfg);
 }
 
@@ -424,10 +428,68 @@ int sbx_config_merge_env(struct sbx_config *cfg, char *const *envp)
 	return merge_env_keys(cfg, &sbx_config_schema, keys, 0, envp);
 }
 
-struct sbx_config *sbx_config_load(const struct sbx_project *project)
+/*
+ * A project's file as a layer: all of it when it needs no trust or you
+ * trusted this content, else only what may be set untrusted (the rest is
+ * kept aside, for the warning and `sbx config show`). Takes f's contents.
+ */
+static int merge_project_file(struct sbx_config *cfg, struct sbx_project_file *f)
+{
+	int trusted = !f->needs_trust || f->trust == SBX_TRUST_TRUSTED;
+
+	if (merge_layer(cfg, f->layer, f->path, trusted ? f->doc : f->allowed, NULL))
+		return -1;
+	sbx_strvec_push(&cfg->files, f->path);
+	if (trusted)
+		return 0;
+	SBX_ALLOC_GROW(cfg->untrusted, cfg->nr_untrusted + 1, cfg->alloc_untrusted);
+	cfg->untrusted[cfg->nr_untrusted++] = *f;
+	memset(f, 0, sizeof(*f));
+	sbx_strvec_init(&f->keys);
+	return 0;
+}
+
+/* One warning per file and process: a command may load the configuration twice. */
+static int warned_before(const char *path)
+{
+	static struct sbx_strvec warned = SBX_STRVEC_INIT;
+
+	for (size_t i = 0; i < warned.nr; i++)
+		if (!strcmp(warned.v[i], path))
+			return 1;
+	sbx_strvec_push(&warned, path);
+	return 0;
+}
+
+/* Warns about, or refuses, the project files that are not trusted. */
+static int check_untrusted(struct sbx_config *cfg, unsigned flags)
+{
+	const char *mode = sbx_config_string(cfg, "trust.untrusted");
+	int refuse = mode && !strcmp(mode, "refuse");
+
+	if (flags & SBX_CONFIG_QUIET_TRUST)
+		return 0;
+	for (size_t i = 0; i < cfg->nr_untrusted; i++) {
+		char *line = sbx_project_file_untrusted_line(&cfg->untrusted[i], refuse);
+
+		if (refuse) {
+			sbx_error("%s", line);
+			free(line);
+			return -1;
+		}
+		if (!warned_before(cfg->untrusted[i].path))
+			sbx_warn("%s", line);
+		free(line);
+	}
+	return 0;
+}
+
+struct sbx_config *sbx_config_load_flags(const struct sbx_project *project, unsigned flags)
 {
 	struct sbx_config *cfg = sbx_config_new();
 	char *dir = sbx_config_dir(), *file = NULL;
+	struct sbx_project_file *files = NULL;
+	size_t nr = 0;
 
 	if (!dir)
 		goto fail;
@@ -436,21 +498,17 @@ struct sbx_config *sbx_config_load(const struct sbx_project *project)
 		goto fail;
 	free(file);
 	file = NULL;
-	if (project && project->main_dir) {
-		file = sbx_path_join(project->main_dir, ".sbx.json");
-		if (sbx_config_merge_file(cfg, SBX_LAYER_REPO, file, 1))
+	/* The project's own files, which whoever writes the project writes. */
+	if (project && sbx_project_files_read(project, &files, &nr))
+		goto fail;
+	for (size_t i = 0; i < nr; i++)
+		if (merge_project_file(cfg, &files[i]))
 			goto fail;
-		free(file);
-		file = NULL;
-	}
-	if (project && project->is_worktree && project->dir) {
-		file = sbx_path_join(project->dir, ".sbx.json");
-		if (sbx_config_merge_file(cfg, SBX_LAYER_WORKTREE, file, 1))
-			goto fail;
-		free(file);
-		file = NULL;
-	}
-	/* The plugins `sbx setup --node ...` chose for the project's template. */
+	/*
+	 * The plugins `sbx setup --node ...` chose for the project's template:
+	 * sbx's own file in $XDG_STATE_HOME, which no sandbox can write, so no
+	 * trust applies (it is a layer of the worktree's rank, not a project file).
+	 */
 	if (project && project->dir && project->name) {
 		file = sbx_plugins_setup_file(project, cfg);
 		if (!file || sbx_config_merge_file(cfg, SBX_LAYER_WORKTREE, file, 1))
@@ -458,15 +516,27 @@ struct sbx_config *sbx_config_load(const struct sbx_project *project)
 		free(file);
 		file = NULL;
 	}
-	if (sbx_config_merge_env(cfg, environ))
+	if (sbx_config_merge_env(cfg, environ) || check_untrusted(cfg, flags))
 		goto fail;
+	sbx_project_files_free(files, nr);
 	free(dir);
 	return cfg;
 fail:
+	sbx_project_files_free(files, nr);
 	free(file);
 	free(dir);
 	sbx_config_free(cfg);
 	return NULL;
+}
+
+struct sbx_config *sbx_config_load(const struct sbx_project *project)
+{
+	return sbx_config_load_flags(project, 0);
+}
+
+const struct sbx_project_file *sbx_config_untrusted(const struct sbx_config *cfg, size_t i)
+{
+	return i < cfg->nr_untrusted ? &cfg->untrusted[i] : NULL;
 }
 
 /* Reading the merged configuration. */
@@ -563,7 +633,8 @@ const char *sbx_config_origin(const struct sbx_config *cfg, const char *path)
 /* `sbx config show`. */
 
 struct show {
-	const struct sbx_config *cfg;
+	const struct sbx_config *cfg;	/* sources from its origins; or NULL: */
+	const char *note;		/* every line's */
 	struct sbx_buf *out;
 	cJSON *origins;		/* the JSON form's "origins", or NULL for text */
 	struct sbx_buf path;
@@ -571,7 +642,7 @@ struct show {
 
 static void show_leaf(struct show *s, const cJSON *v)
 {
-	const char *source = origin_above(s->cfg, s->path.buf);
+	const char *source = s->cfg ? origin_above(s->cfg, s->path.buf) : s->note;
 
 	if (!source)
 		source = "default";
@@ -650,10 +721,18 @@ static cJSON *ordered(const struct sbx_config_key *k, const cJSON *v)
 	}
 }
 
+void sbx_config_show_doc(const cJSON *doc, const char *note, struct sbx_buf *out)
+{
+	struct show s = { NULL, note, out, NULL, SBX_BUF_INIT };
+
+	show_value(&s, &sbx_config_schema, doc);
+	sbx_buf_release(&s.path);
+}
+
 void sbx_config_show(const struct sbx_config *cfg, struct sbx_buf *out, int json)
 {
-	struct show s = { cfg, out, NULL, SBX_BUF_INIT };
-	cJSON *doc = NULL;
+	struct show s = { cfg, NULL, out, NULL, SBX_BUF_INIT };
+	cJSON *doc = NULL, *ignored = NULL;
 
 	if (json) {
 		doc = sbx_json_new_object();
@@ -661,6 +740,21 @@ void sbx_config_show(const struct sbx_config *cfg, struct sbx_buf *out, int json
 		s.origins = sbx_json_add_item(doc, "origins", sbx_json_new_object());
 	}
 	show_value(&s, &sbx_config_schema, cfg->doc);
+	if (json && cfg->nr_untrusted)
+		ignored = sbx_json_add_item(doc, "ignored", sbx_json_new_object());
+	for (size_t i = 0; i < cfg->nr_untrusted; i++) {
+		const struct sbx_project_file *f = &cfg->untrusted[i];
+		char *note;
+
+		if (json) {
+			sbx_json_add_item(ignored, f->path,
+					  ordered(&sbx_config_schema, f->needs_trust));
+			continue;
+		}
+		note = sbx_asprintf("%s (not trusted: ignored)", f->path);
+		sbx_config_show_doc(f->needs_trust, note, out);
+		free(note);
+	}
 	if (json) {
 		sbx_json_print(out, doc, 1);
 		sbx_buf_addch(out, '\n');

@@ -6,6 +6,9 @@
 
 #include "buf.h"
 #include "project.h"
+#include "sha256.h"
+#include "strvec.h"
+#include "trust.h"
 
 /*
  * The configuration: JSON with comments, in layers, lowest first.
@@ -43,13 +46,22 @@
  *   template     { name: string }        (one template shared across projects)
  *   warmPool     integer 0..8
  *   personal     { AGENT: [ relative path in the agent's config dir ] }
+ *   trust        { untrusted: "ignore" | "refuse" }   (your own configuration only)
+ *
+ * A project's files (the .sbx.json of the main checkout and of a linked
+ * worktree) are written by whoever writes the project, a sandbox's agent
+ * included: of what they say, only the keys marked SBX_CK_UNTRUSTED_OK
+ * apply until you trust the file's exact content (`sbx trust`, lib/trust.h).
+ * The rest is left out with one warning per file, or, with
+ * trust.untrusted "refuse", the load fails with that line.
  */
 
 enum sbx_layer {
 	SBX_LAYER_DEFAULT,	/* built in */
 	SBX_LAYER_USER,		/* $XDG_CONFIG_HOME/sbx/config.json */
 	SBX_LAYER_REPO,		/* the main repository's .sbx.json */
-	SBX_LAYER_WORKTREE,	/* the worktree's .sbx.json (linked worktrees only) */
+	SBX_LAYER_WORKTREE,	/* the worktree's .sbx.json (linked worktrees only), then
+				   the plugins `sbx setup` chose (sbx's own file) */
 	SBX_LAYER_ENV,		/* SBX_* variables */
 	SBX_LAYER_FLAG,		/* command-line flags */
 	SBX_NR_LAYERS
@@ -67,7 +79,11 @@ void sbx_config_free(struct sbx_config *cfg);
  */
 int sbx_config_merge(struct sbx_config *cfg, enum sbx_layer layer, const char *source,
 		     const cJSON *doc);
-/* Reads, parses (sbx_jsonc_parse) and merges a file; a missing file is fine when missing_ok. */
+/*
+ * Reads, parses (sbx_jsonc_parse) and merges a file; a missing file is fine
+ * when missing_ok. For files only the host writes (yours, sbx's own): a
+ * project's .sbx.json goes through sbx_project_files_read, which applies trust.
+ */
 int sbx_config_merge_file(struct sbx_config *cfg, enum sbx_layer layer, const char *path,
 			  int missing_ok);
 /*
@@ -81,11 +97,68 @@ const char *sbx_config_file(const struct sbx_config *cfg, size_t i);
 
 /*
  * The standard stack for a project: defaults, the user's file, the main
- * repository's .sbx.json, the worktree's .sbx.json, SBX_* variables.
- * Flags are merged afterwards by the command (sbx_config_merge with
- * SBX_LAYER_FLAG). Returns NULL after recording an error.
+ * repository's .sbx.json, the worktree's .sbx.json, the plugins setup chose,
+ * SBX_* variables. Flags are merged afterwards by the command
+ * (sbx_config_merge with SBX_LAYER_FLAG). Returns NULL after recording an
+ * error. A project file that is not trusted gets its warning here (once per
+ * file and process), or fails the load in "refuse" mode.
  */
 struct sbx_config *sbx_config_load(const struct sbx_project *project);
+
+enum {
+	/*
+	 * No warning and no refusal for a file that is not trusted (its keys
+	 * that need trust are still left out): the caller shows them itself
+	 * (`sbx config show`, `sbx trust`, `sbx doctor`, completion).
+	 */
+	SBX_CONFIG_QUIET_TRUST = 1 << 0,
+};
+struct sbx_config *sbx_config_load_flags(const struct sbx_project *project, unsigned flags);
+
+/*
+ * A project's .sbx.json, read once as a layer: never through a symbolic
+ * link, never blocking on a FIFO, at most SBX_PROJECT_FILE_MAX bytes
+ * (lib/safefile.h); hashed and parsed from the very bytes read.
+ */
+#define SBX_PROJECT_FILE_MAX (1 << 20)
+struct sbx_project_file {
+	char *path;			/* absolute, its directory resolved */
+	enum sbx_layer layer;		/* SBX_LAYER_REPO or SBX_LAYER_WORKTREE */
+	char hash[SBX_SHA256_HEX];	/* SHA-256 of the bytes read: what `sbx trust` records */
+	cJSON *doc;			/* everything it says, validated */
+	cJSON *allowed;			/* what of it applies without trust */
+	cJSON *needs_trust;		/* the rest; NULL when it sets nothing that needs trust */
+	struct sbx_strvec keys;		/* the keys in needs_trust ("mounts", "notify.sound") */
+	int trust;			/* enum sbx_trust_state; meaningful with needs_trust */
+};
+
+/*
+ * The project's files, lowest layer first: the main checkout's .sbx.json, a
+ * linked worktree's own (trusted also when it is byte for byte the main
+ * checkout's trusted file). Missing files are left out. 0, or -1 with a
+ * message naming the file and the fix; free with sbx_project_files_free.
+ */
+int sbx_project_files_read(const struct sbx_project *p, struct sbx_project_file **files,
+			   size_t *nr);
+void sbx_project_files_free(struct sbx_project_file *files, size_t nr);
+/*
+ * One file by its path (`sbx trust FILE`): its directory is resolved, its
+ * last component never followed. 0; 1 when it does not exist; -1 with a message.
+ */
+int sbx_project_file_read(struct sbx_project_file *f, const char *path);
+/* The path a project file is known by (its directory resolved); NULL with a message. */
+char *sbx_project_file_path(const char *path);
+void sbx_project_file_release(struct sbx_project_file *f);
+
+/*
+ * The one line that says a file is not trusted and what of it is ignored,
+ * or refused ("'/home/u/app/.sbx.json' is not trusted: ignoring mounts,
+ * secrets (review it, then run 'sbx trust')"); the caller frees it.
+ */
+char *sbx_project_file_untrusted_line(const struct sbx_project_file *f, int refused);
+
+/* The i-th project file whose keys needing trust were left out, or NULL past the last. */
+const struct sbx_project_file *sbx_config_untrusted(const struct sbx_config *cfg, size_t i);
 
 /* Validates a document without merging it (`sbx config validate FILE`). */
 int sbx_config_validate(const cJSON *doc, const char *source);
@@ -108,8 +181,13 @@ const char *sbx_config_origin(const struct sbx_config *cfg, const char *path);
 /*
  * `sbx config show`: one line per value, "path = json-value  # source";
  * with json set, the merged document with a parallel "origins" object.
+ * The values an untrusted project file set and that were left out follow,
+ * marked "# FILE (not trusted: ignored)"; in JSON, an "ignored" object of
+ * FILE: document.
  */
 void sbx_config_show(const struct sbx_config *cfg, struct sbx_buf *out, int json);
+/* The same lines for one document, each marked "# note" (`sbx trust`). */
+void sbx_config_show_doc(const cJSON *doc, const char *note, struct sbx_buf *out);
 
 /* Parses a size string ("8GiB", "512MiB", "100") into bytes; -1 when invalid. */
 long long sbx_parse_size(const char *s);

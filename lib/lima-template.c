@@ -111,7 +111,7 @@ static void add_provisioning(cJSON *yaml, const struct sbx_config *cfg)
 		"export DEBIAN_FRONTEND=noninteractive\n"
 		"apt-get update -q\n"
 		"apt-get install -y -q --no-install-recommends git curl ca-certificates nodejs npm "
-		"build-essential pkg-config libgit2-dev libcjson-dev tmux\n");
+		"build-essential pkg-config libgit2-dev libcjson-dev nettle-dev tmux\n");
 	agent_packages(cfg, &pkgs);
 	if (pkgs.nr) {
 		sbx_buf_adds(&npm, "#!/bin/sh\nset -eu\nnpm install -g --no-fund --no-audit ");

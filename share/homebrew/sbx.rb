@@ -16,6 +16,7 @@ class Sbx < Formula
   depends_on "scdoc" => :build
   depends_on "cjson"
   depends_on "libgit2"
+  depends_on "nettle"
   depends_on "lima"
 
   def install

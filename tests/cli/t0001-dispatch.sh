@@ -4,7 +4,7 @@
 
 test_expect_success 'sbx --version names sbx and its libraries' '
 	"$SBX" --version >out &&
-	test_grep "^sbx [0-9][0-9.]* (libgit2 [0-9.]*, cJSON [0-9.]*)$" out
+	test_grep "^sbx [0-9][0-9.]* (libgit2 [0-9.]*, cJSON [0-9.]*, nettle [0-9.]*)$" out
 '
 
 test_expect_success 'sbx --help lists every command of the table' '

@@ -57,6 +57,7 @@ test_expect_success 'the repository .sbx.json overrides it, arrays accumulate' '
 	{"cpus": 3, "mounts": [{"location": "/srv/data", "writable": true}],
 	 "env": {"B": "repo"}, "network": {"mode": "none"}}
 	EOF
+	(cd "$REPO" && "$SBX" trust >/dev/null) &&
 	mkdir -p "$REPO/sub/dir" &&
 	(cd "$REPO/sub/dir" && "$SBX" config show) >out &&
 	test_grep -x "cpus = 3  # $REPO/.sbx.json" out &&
@@ -73,6 +74,7 @@ test_expect_success 'a linked worktree adds its own .sbx.json above the main one
 	cat >"$WT/.sbx.json" <<-\EOF &&
 	{"cpus": 5, "mounts": [{"location": "/wt"}], "env": {"A": "wt"}}
 	EOF
+	(cd "$WT" && "$SBX" trust >/dev/null) &&
 	(cd "$WT" && "$SBX" config show) >out &&
 	test_grep -x "cpus = 5  # $WT/.sbx.json" out &&
 	test_grep -x "mounts\[0\].location = \"~/notes\"  # $USER_FILE" out &&

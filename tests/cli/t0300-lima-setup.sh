@@ -51,6 +51,7 @@ test_expect_success 'setup --force rebuilds it' '
 test_expect_success 'a changed input (cpus) makes it stale: rebuilt' '
 	cd proj &&
 	echo "{\"cpus\": 2}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	: >"$FAKE_LIMACTL_LOG" &&
 	"$SBX" setup 2>err &&
 	test_grep "building the template" err &&
@@ -62,6 +63,7 @@ test_expect_success 'a changed input (cpus) makes it stale: rebuilt' '
 test_expect_success 'the lima.yaml: no home mount, containerd off, the npm install, no env value' '
 	cd proj &&
 	echo "{\"env\": {\"PLAIN\": \"env-value-0451\"}, \"secrets\": {\"TOKEN\": {\"command\": \"printf s3cr3t-value\"}}}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	"$SBX" setup --force 2>err &&
 	t=$(lima_names) &&
 	y="$LIMA_HOME/$t/lima.yaml" &&
@@ -83,7 +85,7 @@ test_expect_success 'the lima.yaml: no home mount, containerd off, the npm insta
 	assert all("sbx hook" in p["script"] or "first-run answers" in p["script"] for p in user), user
 	assert [p["mode"] for p in orig["provision"] if "sbx hook --agent claude" in p["script"]] == ["user"]
 	assert "npm install -g" in scripts and "@example/probe-cli" in scripts, scripts
-	assert "apt-get install" in scripts and "libcjson-dev" in scripts
+	assert "apt-get install" in scripts and "libcjson-dev" in scripts and "nettle-dev" in scripts
 	assert "make -C" in scripts and "install" in scripts
 	EOF
 	! grep -r -e env-value-0451 -e s3cr3t-value "$LIMA_HOME" "$STATE" &&
@@ -93,6 +95,7 @@ test_expect_success 'the lima.yaml: no home mount, containerd off, the npm insta
 test_expect_success 'a configured image that is a Lima template is inherited as base' '
 	cd proj &&
 	echo "{\"image\": \"template:debian-13\"}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	"$SBX" setup 2>err &&
 	t=$(lima_names) &&
 	test_grep "\"template:debian-13\"" "$STATE/templates/$t.yaml" &&
@@ -169,6 +172,7 @@ test_expect_success 'doctor: limactl, its version, vmTypes and the template' '
 test_expect_success 'doctor: a stale template is a warning with the fix' '
 	cd proj &&
 	echo "{\"cpus\": 3}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	{ "$SBX" doctor >out 2>&1 || true; } &&
 	test_grep "^warn lima template: out of date" out &&
 	test_grep "fix: run .sbx setup." out &&

@@ -65,6 +65,7 @@ test_expect_success 'env and secrets reach the agent, never argv, lima.yaml, log
 	cat >.sbx.json <<-\EOF &&
 	{"secrets": {"TOKEN": {"command": "printf s3cr3t-value"}}, "env": {"PLAIN": "plain-7781"}}
 	EOF
+	"$SBX" trust >/dev/null &&
 	: >"$FAKE_LIMACTL_LOG" &&
 	"$SBX" run 2>err &&
 	rm .sbx.json &&

@@ -91,6 +91,7 @@ test_expect_success '--path DIR is relative to the current directory, spaces and
 
 test_expect_success 'worktree.path places worktrees, with {repo} and {branch} and ~/' '
 	echo "{\"worktree\": {\"path\": \"~/wt/{repo}/{branch}\"}}" >app/.sbx.json &&
+	(cd app && "$SBX" trust >/dev/null) &&
 	(cd app && "$SBX" wt new configured >../out) &&
 	rm app/.sbx.json &&
 	test "$(cat out)" = "$HOME/wt/app/configured" &&

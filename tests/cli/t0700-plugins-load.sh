@@ -20,6 +20,7 @@ shell_with() {
 		sep=,
 	done
 	printf ']}\n' >>.sbx.json
+	"$SBX" trust >/dev/null &&
 	"$SBX" shell -- touch ran
 }
 
@@ -43,6 +44,7 @@ test_expect_success 'the built plugins are found beside sbx and listed' '
 
 test_expect_success 'sbx plugins ls --json: path, ABI, summary, backends, enabled' '
 	echo "{\"plugins\": [\"gpg\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	"$SBX" plugins ls --json >out &&
 	rm .sbx.json &&
 	/usr/bin/python3 - "$SBX_BUILD" out <<-\EOF
@@ -69,6 +71,7 @@ test_expect_success 'sbx plugins ls --json: path, ABI, summary, backends, enable
 
 test_expect_success 'the enabled ones are starred' '
 	echo "{\"plugins\": [\"node\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	"$SBX" plugins >out &&
 	rm .sbx.json &&
 	test_grep "^\* node " out &&
@@ -233,6 +236,7 @@ test_expect_success 'a plugin directory inside the project is refused' '
 
 test_expect_success 'sbx plugins lists the broken ones with their reasons, and exits 1' '
 	echo "{\"plugins\": [\"gone\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 1 "$SBX" plugins >out &&
 	test_grep "^  old  *error  *the plugin .$PLUGINS/old.so. is built for plugin ABI 2" out &&
 	test_grep "^  text  *error  *cannot load the plugin" out &&
@@ -249,6 +253,7 @@ test_expect_success 'a plugin refusing the backend says why' '
 test_expect_success 'sbx doctor: a line per enabled plugin and its own checks' '
 	tprobe_source | build_plugin "$PLUGINS" tprobe &&
 	printf "{\"plugins\": [\"tprobe\", \"old\", \"docker\"]}\n" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 1 "$SBX" doctor >out &&
 	test_grep "^ok   plugin tprobe: $PLUGINS/tprobe.so (ABI 1)$" out &&
 	test_grep "^warn plugin tprobe: tprobe looked$" out &&

@@ -55,6 +55,7 @@ test_expect_success 'enabling a plugin rebuilds the template; unchanged, it is k
 	"$SBX" setup 2>err &&
 	test_grep "up to date" err &&
 	echo "{\"plugins\": [\"python\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	"$SBX" setup 2>err &&
 	test_grep "building template" err &&
 	rm .sbx.json &&
@@ -88,6 +89,7 @@ test_expect_success 'docker is refused on bwrap, saying why; --all goes without 
 	test_expect_code 125 "$SBX" setup --docker 2>err &&
 	test_grep "^sbx setup: plugin docker does not work with the bwrap backend: a bwrap sandbox would need the host.s Docker socket, and whoever can use it is root on the host: a way out of the sandbox; use the lima backend$" err &&
 	echo "{\"plugins\": [\"docker\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	test_expect_code 125 "$SBX" shell -- touch ran 2>err &&
 	test_grep "plugin docker does not work with the bwrap backend: .*Docker socket" err &&
 	! test -e ran &&
@@ -134,6 +136,7 @@ test_expect_success 'chromium: an existing ~/.claude.json keeps what it had' '
 	SBX_PLUGIN_EXPORT const struct sbx_plugin *sbx_plugin_entry(void) { return &plugin; }
 	EOF
 	echo "{\"plugins\": [\"tjson\", \"chromium\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" "$SBX" setup --no-plugins 2>err &&
 	SBX_PLUGIN_PATH="$PLUGINS" "$SBX" shell -- cat "$SANDBOX_HOME/.claude.json" >claude.json &&
 	rm .sbx.json &&
@@ -150,6 +153,7 @@ test_expect_success 'tprobe: its mount, socket, environment, files and scripts o
 	tprobe_source | build_plugin "$PLUGINS" tprobe &&
 	listen_socket "$TRASH/tprobe.sock" &&
 	echo "{\"plugins\": [\"tprobe\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" captured sh -c "cat /opt/tprobe/file; test -S ~/tprobe.sock && echo socket; echo \"\$TPROBE_ENV\"; cat ~/tprobe-user" >out 2>err &&
 	test_grep "^--ro-bind$" argv &&
 	grep -A2 -x -e "--ro-bind" argv >ro &&
@@ -207,6 +211,7 @@ test_expect_success 'a failing session script stops the session before the comma
 	SBX_PLUGIN_EXPORT const struct sbx_plugin *sbx_plugin_entry(void) { return &plugin; }
 	EOF
 	echo "{\"plugins\": [\"tfail\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell -- touch ran 2>err &&
 	rm .sbx.json &&
 	test_grep "runtime script /run/sbx/plugins/tfail/session-0.sh failed (exit 3)" err &&
@@ -231,6 +236,7 @@ test_expect_success 'a failing step, or a call outside its step, stops sbx with 
 	SBX_PLUGIN_EXPORT const struct sbx_plugin *sbx_plugin_entry(void) { return &plugin; }
 	EOF
 	echo "{\"plugins\": [\"tbad\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell -- touch ran 2>err &&
 	test_grep "^sbx shell: plugin tbad: sbx_plugin_add_mount() cannot be called in its provision step$" err &&
 	build_plugin "$PLUGINS" tbad2 <<-\EOF &&
@@ -249,6 +255,7 @@ test_expect_success 'a failing step, or a call outside its step, stops sbx with 
 	SBX_PLUGIN_EXPORT const struct sbx_plugin *sbx_plugin_entry(void) { return &plugin; }
 	EOF
 	echo "{\"plugins\": [\"tbad2\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell -- touch ran 2>err &&
 	test_grep "^sbx shell: plugin tbad2: a SYSTEM script cannot run on the bwrap backend" err &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell --backend lima -- touch ran 2>err &&
@@ -272,6 +279,7 @@ test_expect_success 'a mount or socket with a relative path is refused, the call
 	SBX_PLUGIN_EXPORT const struct sbx_plugin *sbx_plugin_entry(void) { return &plugin; }
 	EOF
 	echo "{\"plugins\": [\"tpath\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell -- touch ran 2>err &&
 	test_grep "^sbx shell: plugin tpath: sbx_plugin_add_mount(): the host path .etc. is not absolute$" err &&
 	TPATH_SOCKET=1 SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" shell -- touch ran 2>err &&

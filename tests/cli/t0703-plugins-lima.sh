@@ -90,6 +90,7 @@ test_expect_success 'docker works with Lima: accepted alone' '
 test_expect_success 'tprobe: template scripts in lima.yaml; mounts, forwards, env and files in its clone' '
 	tprobe_source | build_plugin "$PLUGINS" tprobe &&
 	echo "{\"plugins\": [\"tprobe\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" test_expect_code 125 "$SBX" run --keep -- first 2>err &&
 	test_grep "^sbx run: plugin tprobe: cannot forward .$PROJ/../tprobe.sock.: No such file or directory$" err &&
 	! lima_names | grep -- -keep &&
@@ -125,6 +126,7 @@ test_expect_success 'tprobe: template scripts in lima.yaml; mounts, forwards, en
 
 test_expect_success 'an ephemeral run: its plugin files go with it' '
 	echo "{\"plugins\": [\"tprobe\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" "$SBX" run -- again 2>err &&
 	test_grep "^tprobe-session: host-prepared in $STATE/plugins/run-[0-9]*/tprobe$" err &&
 	ls "$STATE/plugins" | grep "^run-" >left;

@@ -44,7 +44,7 @@ git -C repo worktree add -q ../wt-a feature-a &&
 cat >repo/.sbx.json <<'EOF'
 { "agents": { "myagent": { "command": "myagent" } } }
 EOF
-cd repo || exit 1
+cd repo && "$SBX" trust >/dev/null || exit 1
 
 test_expect_success 'sbx completion bash prints the script make install installs' '
 	"$SBX" completion bash >printed &&

@@ -46,7 +46,7 @@ git -C repo worktree add -q ../wt-a feature-a &&
 cat >repo/.sbx.json <<'EOF'
 { "agents": { "myagent": { "command": "myagent" } } }
 EOF
-cd repo || exit 1
+cd repo && "$SBX" trust >/dev/null || exit 1
 
 test_expect_success 'the file in $fpath is the one sbx completion zsh prints' '
 	cmp "$TRASH/site-functions/_sbx" "$SRC_DIR/completions/sbx.zsh" &&

@@ -181,6 +181,9 @@ static const struct {
 	  "personal.claude[1]" },
 	{ "personal", "{\"personal\": {}}", "{\"personal\": {\"claude\": [\"/etc/x\"]}}",
 	  "personal.claude[0]" },
+	{ "trust", "{\"trust\": {}}", "{\"trust\": \"refuse\"}", "trust" },
+	{ "trust.untrusted", "{\"trust\": {\"untrusted\": \"refuse\"}}",
+	  "{\"trust\": {\"untrusted\": \"deny\"}}", "trust.untrusted" },
 };
 
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -243,6 +246,96 @@ static void test_coverage(void)
 	}
 	ok(paths.nr >= 40 && !missing, "every one of the %zu schema keys has a test", paths.nr);
 	sbx_strvec_clear(&paths);
+	sbx_buf_release(&path);
+}
+
+/*
+ * What a project's .sbx.json may set without `sbx trust`: only keys that
+ * cannot reach outside the sandbox. Changing this list is a security
+ * decision (README "Configuration trust").
+ */
+static const char *const untrusted_ok[] = {
+	"agent", "persistent", "tmux", "env", "scripts", "notify.enabled", "notify.events",
+	"vmType", "mountType", NULL,
+};
+
+/* Is the schema path ("notify.events", "env.*") in the list, or below an entry of it? */
+static int in_untrusted_ok(const char *schema)
+{
+	for (size_t i = 0; untrusted_ok[i]; i++) {
+		size_t len = strlen(untrusted_ok[i]);
+
+		if (!strncmp(schema, untrusted_ok[i], len) &&
+		    (!schema[len] || schema[len] == '.' || schema[len] == '['))
+			return 1;
+	}
+	return 0;
+}
+
+static void flagged(const struct sbx_config_key *k, unsigned flag, struct sbx_buf *path,
+		    struct sbx_strvec *out)
+{
+	size_t len = path->len;
+
+	if (k->type != SBX_CT_OBJECT)
+		return;
+	for (const struct sbx_config_key *f = k->fields; f->name; f++) {
+		sbx_buf_addf(path, "%s%s", len ? "." : "", f->name);
+		if (f->flags & flag)
+			sbx_strvec_push(out, path->buf);
+		flagged(f, flag, path, out);
+		sbx_buf_truncate(path, len);
+	}
+}
+
+static void test_allowlist(void)
+{
+	struct sbx_strvec marked = SBX_STRVEC_INIT, user_only = SBX_STRVEC_INIT;
+	struct sbx_buf path = SBX_BUF_INIT;
+	size_t n = 0;
+	int wrong = 0;
+
+	flagged(&sbx_config_schema, SBX_CK_UNTRUSTED_OK, &path, &marked);
+	for (size_t i = 0; i < marked.nr; i++)
+		if (!in_untrusted_ok(marked.v[i])) {
+			diag("'%s' is marked SBX_CK_UNTRUSTED_OK but is not in the allow-list",
+			     marked.v[i]);
+			wrong++;
+		}
+	while (untrusted_ok[n])
+		n++;
+	ok(!wrong && marked.nr == n, "the schema marks exactly the %zu allowed keys (%zu marked)",
+	   n, marked.nr);
+	flagged(&sbx_config_schema, SBX_CK_USER_ONLY, &path, &user_only);
+	ok(user_only.nr == 1 && !strcmp(user_only.v[0], "trust.untrusted"),
+	   "only trust.untrusted is for your own configuration alone");
+
+	/* Every key's good value: free when allowed or empty, else needs trust. */
+	for (size_t i = 0; i < NR_KEYS; i++) {
+		struct sbx_strvec names = SBX_STRVEC_INIT;
+		cJSON *doc = parse(keys[i].good), *needs = NULL, *allowed;
+		const cJSON *top = doc ? doc->child : NULL;
+		int empty = top && (cJSON_IsArray(top) || cJSON_IsObject(top)) && !top->child;
+		int want = !in_untrusted_ok(keys[i].schema) && !empty;
+
+		if (!doc)
+			continue;
+		allowed = sbx_config_split_trust(doc, &needs, &names);
+		if (!ok((needs != NULL) == want, "%s %s: %s", keys[i].schema,
+			want ? "needs trust" : "needs none", keys[i].good))
+			diag("needs trust: %s", names.nr ? names.v[0] : "nothing");
+		if (want)
+			ok(names.nr == 1 && !strncmp(keys[i].schema, names.v[0], strlen(names.v[0])),
+			   "and is named as '%s'", names.nr ? names.v[0] : "");
+		else
+			ok(!names.nr && (empty || allowed->child), "and is kept");
+		cJSON_Delete(allowed);
+		cJSON_Delete(needs);
+		cJSON_Delete(doc);
+		sbx_strvec_clear(&names);
+	}
+	sbx_strvec_clear(&marked);
+	sbx_strvec_clear(&user_only);
 	sbx_buf_release(&path);
 }
 
@@ -598,6 +691,22 @@ static void test_files(void)
 	free(badkey);
 }
 
+/* `sbx trust` of every file of the project. */
+static void trust_project(const struct sbx_project *p)
+{
+	struct sbx_project_file *files;
+	size_t nr;
+
+	if (sbx_project_files_read(p, &files, &nr)) {
+		diag("%s", sbx_last_error());
+		return;
+	}
+	for (size_t i = 0; i < nr; i++)
+		if (sbx_trust_record(files[i].path, files[i].hash))
+			diag("%s", sbx_last_error());
+	sbx_project_files_free(files, nr);
+}
+
 static void test_load(void)
 {
 	struct sbx_project p = { 0 };
@@ -613,6 +722,7 @@ static void test_load(void)
 	sbx_mkdir_p(main_dir, 0755);
 	sbx_mkdir_p(wt, 0755);
 	setenv("XDG_CONFIG_HOME", xdg, 1);
+	setenv("XDG_STATE_HOME", xdg, 1);
 	setenv("SBX_WARM_POOL", "3", 1);
 	unsetenv("SBX_CPUS");
 
@@ -630,6 +740,11 @@ static void test_load(void)
 	write_file(user, "{\"cpus\": 2, \"tmux\": true, \"mounts\": [{\"location\": \"/u\"}]}");
 	write_file(repo, "{\"cpus\": 3, \"mounts\": [{\"location\": \"/r\"}]}");
 	write_file(wt_file, "{\"cpus\": 4, \"mounts\": [{\"location\": \"/w\"}]}");
+	cfg = sbx_config_load_flags(&p, SBX_CONFIG_QUIET_TRUST);
+	is_int(sbx_config_int(cfg, "cpus"), 2, "the project's files are not trusted yet");
+	is_int(cJSON_GetArraySize(sbx_config_get(cfg, "mounts")), 1, "their mounts are left out");
+	sbx_config_free(cfg);
+	trust_project(&p);
 	cfg = sbx_config_load(&p);
 	ok(cfg != NULL, "the stack loads");
 	is_int(sbx_config_int(cfg, "cpus"), 4, "the worktree's file is above the repository's");
@@ -746,6 +861,7 @@ int main(void)
 		return 1;
 	test_every_key();
 	test_coverage();
+	test_allowlist();
 	test_messages();
 	test_unknown_keys();
 	test_defaults();
