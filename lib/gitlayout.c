@@ -1,6 +1,7 @@
 #include "gitlayout.h"
 #include "buf.h"
 #include "error.h"
+#include "safefile.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -23,12 +24,15 @@ static int has(const char *dir, const char *name, mode_t type)
 	return found;
 }
 
-/* A small file's content without trailing white space; NULL when unreadable. */
-static char *read_small(const char *path)
+/*
+ * dir/name's content without trailing white space; NULL when unreadable.
+ * A sandbox may have written it: no link followed, no FIFO blocked on.
+ */
+static char *read_small(const char *dir, const char *name)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
 
-	if (sbx_buf_read_file(&b, path) || b.len > PATH_MAX || memchr(b.buf, '\0', b.len)) {
+	if (sbx_safe_read(dir, name, PATH_MAX, &b) || memchr(b.buf, '\0', b.len)) {
 		sbx_clear_error();
 		sbx_buf_release(&b);
 		return NULL;
@@ -59,7 +63,7 @@ static int valid_gitdir(const char *gitdir, char **common)
 
 	*common = NULL;
 	if (access(file, F_OK) == 0) {
-		link = read_small(file);
+		link = read_small(gitdir, "commondir");
 		*common = link ? resolve(gitdir, link) : NULL;
 		free(link);
 	} else {
@@ -85,7 +89,7 @@ static int true_value(const char *v)
  * Anything this reader does not follow (a continuation line anywhere, quotes
  * in [core], a key on a section's line) counts as yes.
  */
-static int config_matters(const char *path, int worktree)
+static int config_matters(const char *path, int worktree, const char *gitdir)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
 	char *save = NULL, *line;
@@ -93,8 +97,10 @@ static int config_matters(const char *path, int worktree)
 
 	if (access(path, F_OK) && errno == ENOENT)
 		return 0;
-	if (sbx_buf_read_file(&b, path)) {
+	/* The repository's own (in gitdir) is where a sandbox may have written. */
+	if (gitdir ? sbx_safe_read(gitdir, "config", 1 << 20, &b) : sbx_buf_read_file(&b, path)) {
 		sbx_clear_error();
+		sbx_buf_release(&b);
 		return 1;
 	}
 	for (line = strtok_r(b.buf, "\n", &save); line && !matters;
@@ -165,7 +171,7 @@ static int any_config_matters(const char *common, int worktree)
 	paths[3] = xdg && *xdg ? sbx_asprintf("%s/git/config", xdg) :
 				 sbx_asprintf("%s/.config/git/config", home);
 	for (int i = 0; i < 4; i++) {
-		matters = matters || config_matters(paths[i], worktree);
+		matters = matters || config_matters(paths[i], worktree, i ? NULL : common);
 		free(paths[i]);
 	}
 	return matters;
@@ -187,7 +193,7 @@ static int describe(const char *workdir, const char *gitdir, const char *gitlink
 
 	if (worktree) {
 		/* libgit2 takes a linked worktree's top from its record: it must be this one. */
-		char *file = sbx_asprintf("%s/gitdir", gitdir), *link = read_small(file);
+		char *link = read_small(gitdir, "gitdir");
 		char *slash = link ? strrchr(link, '/') : NULL, *top = NULL;
 		int same;
 
@@ -196,7 +202,6 @@ static int describe(const char *workdir, const char *gitdir, const char *gitlink
 			top = realpath(link, NULL);
 		}
 		same = top && !strcmp(top, workdir);
-		free(file);
 		free(link);
 		free(top);
 		if (!same)
@@ -223,7 +228,7 @@ static int from_dotgit(const char *dir, const char *dotgit, const struct stat *s
 	if (S_ISDIR(st->st_mode)) {
 		gitdir = realpath(dotgit, NULL);
 	} else if (S_ISREG(st->st_mode)) {
-		content = read_small(dotgit);
+		content = read_small(dir, ".git");
 		if (content && !strncmp(content, "gitdir:", 7)) {
 			const char *p = content + 7;
 
