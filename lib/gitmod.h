@@ -12,7 +12,7 @@
  * The module calls back into sbx's core (sbx_error, sbx_strdup, ...), which
  * the executable exports.
  */
-#define SBX_GITMOD_ABI 2
+#define SBX_GITMOD_ABI 3
 
 /* What libgit2 says of the repository around a directory; paths without a trailing '/'. */
 struct sbx_git_repo {
@@ -37,6 +37,13 @@ struct sbx_git_worktree {
 	unsigned bare : 1;
 	unsigned locked : 1;
 	unsigned missing : 1;	/* its directory is gone: only its record is left */
+	/*
+	 * Its record and its directory do not name each other as git writes
+	 * them (lib/gitcheck.h): path is only what the record claims, and
+	 * problem says which file is at fault. Nothing is read through it.
+	 */
+	unsigned broken : 1;
+	char *problem;
 };
 
 enum {
@@ -72,8 +79,6 @@ struct sbx_gitmod {
 	 */
 	int (*worktree_add)(const char *dir, const char *branch, const char *base,
 			    const char *path, int *created);
-	/* Removes the linked worktree called name and its directory; a locked one only with force. */
-	int (*worktree_remove)(const char *dir, const char *name, int force);
 	/* 1 when the tip of branch is reachable from rev, 0 when not. */
 	int (*merged)(const char *dir, const char *branch, const char *rev);
 	/* Deletes a local branch. */

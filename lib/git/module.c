@@ -188,7 +188,6 @@ static const struct sbx_gitmod module = {
 	.discover = discover,
 	.worktrees = sbx_git_worktrees,
 	.worktree_add = sbx_git_worktree_add,
-	.worktree_remove = sbx_git_worktree_remove,
 	.merged = sbx_git_merged,
 	.branch_delete = sbx_git_branch_delete,
 	.resolve = sbx_git_resolve,

@@ -1,7 +1,9 @@
 /* Worktrees: list, add, remove (the libgit2 half of `sbx wt`). */
 #include "internal.h"
 #include "buf.h"
+#include "gitcheck.h"
 #include "paths.h"
+#include "safefile.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -38,13 +40,15 @@ static void read_head(git_repository *repo, struct sbx_git_worktree *w)
  * The HEAD of a worktree whose directory is gone, from its record in the
  * common directory (libgit2 would open the missing worktree to read it).
  */
-static void read_record_head(git_repository *repo, struct sbx_git_worktree *w)
+static void read_record_head(git_repository *repo, const char *common,
+			     struct sbx_git_worktree *w)
 {
 	struct sbx_buf head = SBX_BUF_INIT;
-	char *path = sbx_asprintf("%sworktrees/%s/HEAD", git_repository_commondir(repo), w->name);
+	char *record = sbx_asprintf("%s/worktrees/%s", common, w->name);
 	git_oid id;
 
-	if (sbx_buf_read_file(&head, path) == 0) {
+	/* A sandbox may have written it: no link followed, no FIFO blocked on. */
+	if (sbx_safe_read(record, "HEAD", 4096, &head) == 0) {
 		while (head.len && (head.buf[head.len - 1] == '\n' || head.buf[head.len - 1] == '\r'))
 			sbx_buf_truncate(&head, head.len - 1);
 		if (!strncmp(head.buf, "ref: refs/heads/", 16)) {
@@ -58,7 +62,7 @@ static void read_record_head(git_repository *repo, struct sbx_git_worktree *w)
 	sbx_clear_error();
 	git_error_clear();
 	sbx_buf_release(&head);
-	free(path);
+	free(record);
 }
 
 static int stop_at_first(const char *path, unsigned int flags, void *payload)
@@ -119,18 +123,38 @@ static void describe(git_repository *repo, struct sbx_git_worktree *w, unsigned 
 		w->dirty = is_dirty(repo);
 }
 
-static int fill_linked(git_repository *repo, struct sbx_git_worktree *w, unsigned flags)
+/*
+ * A linked worktree, from its record in common (resolved). libgit2 reads
+ * the record only once sbx_git_check_worktree found it sound: it would
+ * block on a FIFO there and take whatever directory the record names.
+ */
+static int fill_linked(git_repository *repo, const char *common, struct sbx_git_worktree *w,
+		       unsigned flags)
 {
 	git_worktree *wt = NULL;
 	git_repository *wtrepo = NULL;
+	char *locked = sbx_asprintf("%s/worktrees/%s/locked", common, w->name);
+	struct stat st;
+	int sound = sbx_git_check_worktree(common, w->name, NULL, &w->path);
 
+	w->locked = lstat(locked, &st) == 0;
+	free(locked);
+	if (!w->path)
+		w->path = sbx_asprintf("%s/worktrees/%s", common, w->name);
+	if (sound) {
+		w->broken = sound < 0;
+		w->missing = sound > 0;
+		if (sound < 0)
+			w->problem = sbx_strdup(sbx_last_error());
+		sbx_clear_error();
+		read_record_head(repo, common, w);
+		return 0;
+	}
 	if (git_worktree_lookup(&wt, repo, w->name) < 0)
 		return sbx_git_fail("cannot read worktree '%s'", w->name);
-	w->path = sbx_git_without_slash(git_worktree_path(wt));
-	w->locked = git_worktree_is_locked(NULL, wt) > 0;
 	if (git_worktree_validate(wt) < 0 || git_repository_open_from_worktree(&wtrepo, wt) < 0) {
 		w->missing = 1;
-		read_record_head(repo, w);
+		read_record_head(repo, common, w);
 	} else {
 		describe(wtrepo, w, flags);
 	}
@@ -152,6 +176,7 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 	git_repository *repo = NULL, *main_repo = NULL;
 	git_strarray names = { NULL, 0 };
 	struct sbx_git_worktree *w = NULL;
+	char *common = NULL;
 	size_t n = 0;
 	int ret = -1;
 
@@ -159,6 +184,11 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 	*nr = 0;
 	if (sbx_git_open(&repo, dir))
 		return -1;
+	common = realpath(git_repository_commondir(repo), NULL);
+	if (!common) {
+		sbx_error_errno("cannot resolve '%s'", git_repository_commondir(repo));
+		goto out;
+	}
 	if (git_repository_open(&main_repo, git_repository_commondir(repo)) < 0) {
 		sbx_git_fail("cannot open the main repository of '%s'", dir);
 		goto out;
@@ -179,7 +209,7 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 	}
 	describe(main_repo, &w[0], flags);
 	for (n = 1; n <= names.count; n++)
-		if (fill_linked(repo, &w[n], flags))
+		if (fill_linked(repo, common, &w[n], flags))
 			goto out;
 	qsort(w + 1, n - 1, sizeof(*w), by_path);
 	if (flags & SBX_GIT_WT_COUNTS)
@@ -191,6 +221,7 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 	ret = 0;
 out:
 	sbx_git_worktrees_free(w, names.count + 1);
+	free(common);
 	git_strarray_dispose(&names);
 	git_repository_free(main_repo);
 	git_repository_free(repo);
@@ -284,17 +315,24 @@ static int get_branch(git_repository *repo, const char *dir, const char *branch,
 	return 0;
 }
 
-/* Undoes a failed git_worktree_add: its record, and the directory it made. */
-static void forget(git_repository *repo, const char *name)
+/*
+ * Undoes a failed git_worktree_add: its record, and the directory at path
+ * it made (which did not exist before), without following a link in it.
+ */
+static void forget(git_repository *repo, const char *name, const char *path)
 {
 	git_worktree *wt = NULL;
 	git_worktree_prune_options o = GIT_WORKTREE_PRUNE_OPTIONS_INIT;
+	char *why = sbx_strdup(sbx_last_error());	/* the failure to report */
 
-	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED |
-		  GIT_WORKTREE_PRUNE_WORKING_TREE;
+	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED;
 	if (git_worktree_lookup(&wt, repo, name) == 0)
 		git_worktree_prune(wt, &o);
 	git_worktree_free(wt);
+	git_error_clear();
+	sbx_safe_remove_tree(path);
+	sbx_error("%s", why);
+	free(why);
 }
 
 int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
@@ -328,7 +366,7 @@ int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
 	opts.ref = ref;
 	if (git_worktree_add(&wt, repo, name, path, &opts) < 0) {
 		sbx_git_fail("cannot add a worktree at '%s'", path);
-		forget(repo, name);
+		forget(repo, name, path);
 		goto undo;
 	}
 	ret = 0;
@@ -342,40 +380,6 @@ out:
 	free(parent);
 	git_worktree_free(wt);
 	git_reference_free(ref);
-	git_repository_free(repo);
-	return ret;
-}
-
-int sbx_git_worktree_remove(const char *dir, const char *name, int force)
-{
-	git_repository *repo = NULL;
-	git_worktree *wt = NULL;
-	git_worktree_prune_options o = GIT_WORKTREE_PRUNE_OPTIONS_INIT;
-	git_buf reason = GIT_BUF_INIT;
-	int ret = -1;
-
-	if (sbx_git_open(&repo, dir))
-		return -1;
-	if (git_worktree_lookup(&wt, repo, name) < 0) {
-		sbx_git_fail("there is no worktree '%s'", name);
-		goto out;
-	}
-	if (!force && git_worktree_is_locked(&reason, wt) > 0) {
-		sbx_error("the worktree at '%s' is locked%s%s%s: unlock it (git worktree unlock) "
-			  "or use --force", git_worktree_path(wt), reason.size ? " (" : "",
-			  reason.size ? reason.ptr : "", reason.size ? ")" : "");
-		goto out;
-	}
-	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_WORKING_TREE |
-		  (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
-	if (git_worktree_prune(wt, &o) < 0) {
-		sbx_git_fail("cannot remove the worktree at '%s'", git_worktree_path(wt));
-		goto out;
-	}
-	ret = 0;
-out:
-	git_buf_dispose(&reason);
-	git_worktree_free(wt);
 	git_repository_free(repo);
 	return ret;
 }
