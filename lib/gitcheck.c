@@ -53,6 +53,18 @@ static char *resolve(const char *base, const char *path)
 	return real;
 }
 
+/* Are a and b the same file (b relative to base when it is relative)? Links followed. */
+static int same_file(const char *a, const char *base, const char *b)
+{
+	char *joined = b[0] == '/' || !base ? sbx_strdup(b) : sbx_asprintf("%s/%s", base, b);
+	struct stat sa, sb;
+	int same = !stat(a, &sa) && !stat(joined, &sb) && sa.st_dev == sb.st_dev &&
+		   sa.st_ino == sb.st_ino;
+
+	free(joined);
+	return same;
+}
+
 static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -134,16 +146,17 @@ static int check_extension(const char *file, const char *key, const char *value)
  * is skipped: libgit2 refuses a format version 1 repository whose extension
  * it does not know anyway, this only gives the reason.
  */
-static int check_extensions(const char *common)
+static int check_extensions(const char *common, struct sbx_buf *text)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
 	char *file = sbx_asprintf("%s/config", common), *save = NULL, *line;
-	int ret = sbx_safe_read(common, "config", CONFIG_MAX_BYTES, &b), in_ext = 0;
+	int ret = sbx_safe_read(common, "config", CONFIG_MAX_BYTES, text), in_ext = 0;
 
 	if (ret) {
 		ret = ret < 0 ? -1 : 0;
 		goto out;
 	}
+	sbx_buf_add(&b, text->buf, text->len);
 	for (line = strtok_r(b.buf, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
 		char *key, *value, *end;
 
@@ -208,12 +221,13 @@ static int check_plain_gitdir(const char *gitdir)
 	return 0;
 }
 
-int sbx_git_check_worktree(const char *commondir, const char *name, const char *top,
-			   char **top_out)
+/* sbx_git_check_worktree; named: the caller read top/.git and it names the record. */
+static int check_record(const char *commondir, const char *name, const char *top, int named_back,
+			char **top_out)
 {
 	char *record = sbx_asprintf("%s/worktrees/%s", commondir, name);
-	char *common_link = NULL, *common = NULL, *gitdir_link = NULL, *wt = NULL, *real = NULL;
-	char *dotgit = NULL, *named = NULL, *named_real = NULL, *record_real = NULL;
+	char *common_link = NULL, *gitdir_link = NULL, *wt = NULL, *real = NULL;
+	char *dotgit = NULL, *named = NULL;
 	struct stat st;
 	int missing, ret = -1;
 
@@ -231,8 +245,7 @@ int sbx_git_check_worktree(const char *commondir, const char *name, const char *
 				  record, record);
 		goto out;
 	}
-	common = resolve(record, common_link);
-	if (!common || strcmp(common, commondir)) {
+	if (!same_file(commondir, record, common_link)) {
 		sbx_error("'%s/commondir' names '%s', not the repository '%s' it is in: repair "
 			  "it (echo ../.. >'%s/commondir')", record, common_link, commondir, record);
 		goto out;
@@ -257,10 +270,15 @@ int sbx_git_check_worktree(const char *commondir, const char *name, const char *
 		strcpy(wt, "/");
 	if (top_out)
 		*top_out = sbx_strdup(wt);
-	if (top && strcmp(wt, top)) {
+	if (top && strcmp(top, wt) && !same_file(top, NULL, wt)) {
 		sbx_error("'%s/gitdir' points at '%s', not at '%s/.git' which names the record: "
 			  "repair it (git -C '%s' worktree repair)", record, gitdir_link, top, top);
 		goto out;
+	}
+	if (top) {
+		/* The same directory, by the name sbx resolved. */
+		free(wt);
+		wt = sbx_strdup(top);
 	}
 	if (lstat(wt, &st)) {
 		if (errno == ENOENT)
@@ -269,8 +287,9 @@ int sbx_git_check_worktree(const char *commondir, const char *name, const char *
 			sbx_error_errno("cannot read '%s'", wt);
 		goto out;
 	}
-	real = realpath(wt, NULL);
-	if (!real || strcmp(real, wt) || !S_ISDIR(st.st_mode)) {
+	/* What is listed and removed is reached without a link (top is resolved already). */
+	real = top ? NULL : realpath(wt, NULL);
+	if ((!top && (!real || strcmp(real, wt))) || !S_ISDIR(st.st_mode)) {
 		sbx_error("'%s/gitdir' names '%s', which is not a directory reached without a "
 			  "symbolic link: remove the record (rm -r '%s')", record, gitdir_link, record);
 		goto out;
@@ -284,6 +303,10 @@ int sbx_git_check_worktree(const char *commondir, const char *name, const char *
 	if (at_or_under(wt, commondir)) {
 		sbx_error("'%s/gitdir' points into the git directory '%s', never a linked "
 			  "worktree: remove the record (rm -r '%s')", record, commondir, record);
+		goto out;
+	}
+	if (named_back) {
+		ret = 0;
 		goto out;
 	}
 	dotgit = sbx_asprintf("%s/.git", strcmp(wt, "/") ? wt : "");
@@ -300,10 +323,8 @@ int sbx_git_check_worktree(const char *commondir, const char *name, const char *
 				  "remove the record (rm -r '%s')", dotgit, wt, record, record);
 		goto out;
 	}
-	named_real = strncmp(named, "gitdir:", 7) ? NULL :
-		     resolve(wt, named + 7 + strspn(named + 7, " \t"));
-	record_real = realpath(record, NULL);
-	if (!named_real || !record_real || strcmp(named_real, record_real)) {
+	if (strncmp(named, "gitdir:", 7) ||
+	    !same_file(record, wt, named + 7 + strspn(named + 7, " \t"))) {
 		sbx_error("'%s' does not name '%s', the record that points at it: repair it "
 			  "(git -C '%s' worktree repair)", dotgit, record, wt);
 		goto out;
@@ -312,18 +333,21 @@ int sbx_git_check_worktree(const char *commondir, const char *name, const char *
 out:
 	free(record);
 	free(common_link);
-	free(common);
 	free(gitdir_link);
 	free(wt);
 	free(real);
 	free(dotgit);
 	free(named);
-	free(named_real);
-	free(record_real);
 	return ret;
 }
 
-/* The checks of a .git file at top naming gitdir (resolved and a valid repository). */
+int sbx_git_check_worktree(const char *commondir, const char *name, const char *top,
+			   char **top_out)
+{
+	return check_record(commondir, name, top, 0, top_out);
+}
+
+/* The checks of a .git file at top naming gitdir (resolved). */
 static int check_dotgit_file(const char *top, const char *gitdir, struct sbx_git_files *out)
 {
 	struct sbx_git_files super = { 0 };
@@ -342,7 +366,8 @@ static int check_dotgit_file(const char *top, const char *gitdir, struct sbx_git
 		free(worktrees);
 		if (!record)
 			return check_plain_gitdir(gitdir);
-		ret = sbx_git_check_worktree(out->commondir, base_of(gitdir), top, NULL);
+		/* top/.git names the record: it was just read. */
+		ret = check_record(out->commondir, base_of(gitdir), top, 1, NULL);
 		if (ret == 1)
 			ret = sbx_error("'%s' is gone while being checked", top);
 		return ret;
@@ -392,11 +417,15 @@ static int from_dotgit(const char *top, const struct stat *st, struct sbx_git_fi
 		sbx_error("'%s' is a symbolic link, which sbx does not follow (a sandbox could "
 			  "have made it): replace it with the git directory it points to", dotgit);
 	} else if (S_ISDIR(st->st_mode)) {
-		/* libgit2 looks further up when a .git directory is no repository. */
+		/*
+		 * libgit2 looks further up when a .git directory is no repository
+		 * (nor one through a commondir, which is refused).
+		 */
 		ret = 1;
-		if (is_type(dotgit, "HEAD", S_IFREG) &&
-		    (exists(dotgit, "commondir") || valid_repository(dotgit, dotgit))) {
+		if (is_type(dotgit, "HEAD", S_IFREG)) {
 			ret = check_plain_gitdir(dotgit);
+			if (!ret && !valid_repository(dotgit, dotgit))
+				ret = 1;
 			out->kind = SBX_GIT_MAIN;
 			out->gitdir = sbx_strdup(dotgit);
 			out->commondir = sbx_strdup(dotgit);
@@ -411,7 +440,10 @@ static int from_dotgit(const char *top, const struct stat *st, struct sbx_git_fi
 	} else {
 		/* libgit2 stops at a .git file: one naming no repository means none. */
 		gitdir = resolve(top, content + 7 + strspn(content + 7, " \t"));
-		if (!gitdir || !is_type(gitdir, "HEAD", S_IFREG)) {
+		if (!gitdir) {
+			sbx_error("'%s' names '%s', which does not exist: remove it", dotgit,
+				  content + 7 + strspn(content + 7, " \t"));
+		} else if (!is_type(gitdir, "HEAD", S_IFREG)) {
 			out->kind = SBX_GIT_NONE;
 			ret = 0;
 		} else {
@@ -449,41 +481,52 @@ int sbx_git_check_files(const char *start, struct sbx_git_files *out)
 {
 	char *dir = sbx_strdup(start);
 	dev_t device = 0;
-	int ret = 1, first = 1;
+	int ret = 1, first = 1, have_device = 0;
 	struct stat st;
 
 	memset(out, 0, sizeof(*out));
+	sbx_buf_init(&out->config);
 	/* libgit2 looks at DIR/.git, then DIR, for each DIR up to "/" (only from "/" at "/"). */
 	while (ret == 1 && (first || strcmp(dir, "/"))) {
 		char *dotgit = sbx_asprintf("%s/.git", strcmp(dir, "/") ? dir : ""), *slash;
+		int boundary = 0;
 
-		/* libgit2 stops at a file system boundary. */
-		if (stat(dir, &st) == 0) {
-			if (!first && st.st_dev != device) {
-				free(dotgit);
-				break;
-			}
-			device = st.st_dev;
-		}
 		first = 0;
-		if (lstat(dotgit, &st) == 0)
+		/* It stops at another file system than the first path it found (stat follows links). */
+		if (stat(dotgit, &st) == 0) {
+			boundary = have_device && st.st_dev != device;
+			device = st.st_dev;
+			have_device = 1;
+		}
+		if (!boundary && lstat(dotgit, &st) == 0)
 			ret = from_dotgit(dir, &st, out);
-		/* A commondir makes libgit2 look for objects and refs elsewhere. */
-		if (ret == 1 && is_type(dir, "HEAD", S_IFREG) &&
-		    (exists(dir, "commondir") || valid_repository(dir, dir)))
-			ret = from_gitdir(dir, out);
+		if (!boundary && ret == 1 && stat(dir, &st) == 0) {
+			boundary = have_device && st.st_dev != device;
+			device = st.st_dev;
+			have_device = 1;
+			/* A commondir makes libgit2 look for objects and refs elsewhere. */
+			if (!boundary && is_type(dir, "HEAD", S_IFREG) &&
+			    (exists(dir, "commondir") || valid_repository(dir, dir)))
+				ret = from_gitdir(dir, out);
+		}
 		free(dotgit);
+		if (boundary)
+			break;
 		slash = strrchr(dir, '/');
 		if (!slash)
 			break;
 		slash[slash == dir] = '\0';
 	}
 	free(dir);
+	/* Found as libgit2 finds them, but no repository it opens: nothing to mount. */
+	if (!ret && out->kind != SBX_GIT_NONE && out->kind != SBX_GIT_MAIN &&
+	    !valid_repository(out->gitdir, out->commondir))
+		ret = 1;
 	if (ret == 1) {
 		sbx_git_files_release(out);
 		return 0;
 	}
-	if (!ret && out->kind != SBX_GIT_NONE && check_extensions(out->commondir))
+	if (!ret && out->kind != SBX_GIT_NONE && check_extensions(out->commondir, &out->config))
 		ret = -1;
 	if (ret)
 		sbx_git_files_release(out);
@@ -531,5 +574,7 @@ void sbx_git_files_release(struct sbx_git_files *f)
 	free(f->top);
 	free(f->gitdir);
 	free(f->commondir);
+	sbx_buf_release(&f->config);
 	memset(f, 0, sizeof(*f));
+	sbx_buf_init(&f->config);
 }

@@ -1,6 +1,7 @@
 #ifndef SBX_GITCHECK_H
 #define SBX_GITCHECK_H
 
+#include "buf.h"
 #include "project.h"
 
 /*
@@ -38,12 +39,17 @@ enum sbx_git_kind {
 	SBX_GIT_INSIDE,		/* top/.git names a directory inside top */
 };
 
-/* A layout as the files say it; paths absolute and resolved. */
+/*
+ * A layout as the files say it, of a repository libgit2 would open (valid:
+ * HEAD, objects, refs); paths absolute and resolved.
+ */
 struct sbx_git_files {
 	enum sbx_git_kind kind;
 	char *top;		/* where .git was found */
 	char *gitdir;
 	char *commondir;
+	/* commondir/config as checked: what else reads it parses these bytes, not the file again */
+	struct sbx_buf config;
 };
 
 /*

@@ -64,7 +64,7 @@ int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned fl
 	struct sbx_git_repo repo;
 	struct sbx_git_files files;
 	char *start;
-	int ret = -1, found = -1;
+	int ret = -1, found = -1, by_files;
 
 	memset(p, 0, sizeof(*p));
 	start = resolved(dir ? dir : ".");
@@ -79,7 +79,8 @@ int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned fl
 		return -2;
 	}
 	/* The files answer for the common layouts; libgit2 (about 2 ms to load) for the rest. */
-	found = flags & SBX_PROJECT_LIBGIT2 ? SBX_GIT_LAYOUT_UNSURE : sbx_git_layout(start, &repo);
+	found = flags & SBX_PROJECT_LIBGIT2 ? SBX_GIT_LAYOUT_UNSURE : sbx_git_layout(&files, &repo);
+	by_files = found == 0;
 	if (found == SBX_GIT_LAYOUT_UNSURE) {
 		git = sbx_gitmod();
 		found = git ? git->discover(start, &repo) : -1;
@@ -101,9 +102,10 @@ int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned fl
 	}
 	p->in_git = 1;
 	p->is_bare = repo.bare;
-	p->dir = resolved(repo.bare ? repo.gitdir : repo.workdir);
-	p->git_dir = resolved(repo.gitdir);
-	p->common_dir = resolved(repo.commondir);
+	/* The files' answer is resolved already (gitcheck.h); libgit2's may not be. */
+	p->dir = by_files ? sbx_strdup(repo.workdir) : resolved(repo.bare ? repo.gitdir : repo.workdir);
+	p->git_dir = by_files ? sbx_strdup(repo.gitdir) : resolved(repo.gitdir);
+	p->common_dir = by_files ? sbx_strdup(repo.commondir) : resolved(repo.commondir);
 	if (!p->dir || !p->git_dir || !p->common_dir)
 		goto out;
 	p->is_worktree = repo.worktree;

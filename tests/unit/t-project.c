@@ -7,6 +7,7 @@
 #include "scratch.h"
 
 #include "error.h"
+#include "gitcheck.h"
 #include "gitlayout.h"
 #include "names.h"
 #include "paths.h"
@@ -27,6 +28,21 @@ struct want {
 	int in_git, worktree, submodule, bare;
 };
 
+/* What the files say of start (lib/gitlayout.h), after sbx_git_check_files. */
+static int layout(const char *start)
+{
+	struct sbx_git_files files;
+	struct sbx_git_repo repo;
+	int ret = sbx_git_check_files(start, &files);
+
+	if (!ret)
+		ret = sbx_git_layout(&files, &repo);
+	if (ret == 0)
+		sbx_git_repo_release(&repo);
+	sbx_git_files_release(&files);
+	return ret;
+}
+
 /*
  * Detects from w->start twice, the files first (lib/gitlayout.c) and libgit2
  * alone: both must give what w wants. fast says whether the files answer
@@ -35,14 +51,10 @@ struct want {
 static void check(const struct want *w, int repo_mode, int fast)
 {
 	const char *how[2] = { "", " (libgit2)" };
-	struct sbx_git_repo repo;
 	char *start = at(w->start), *paths[5];
 	const char *rel[5] = { w->dir, w->main_dir, w->git_dir, w->common_dir, NULL };
-	int layout = sbx_git_layout(start, &repo);
 
-	if (layout == 0)
-		sbx_git_repo_release(&repo);
-	is_int(layout != SBX_GIT_LAYOUT_UNSURE, fast, "%s: the files %s", w->start,
+	is_int(layout(start) != SBX_GIT_LAYOUT_UNSURE, fast, "%s: the files %s", w->start,
 	       fast ? "answer" : "leave it to libgit2");
 	for (int i = 0; i < 5; i++)
 		paths[i] = at(rel[i]);
@@ -251,13 +263,13 @@ int main(void)
 	check(&(struct want){ "inc", "inc", "inc", "inc/.git", "inc/.git", "inc", 1, 0, 0, 0 }, 0, 0);
 	check(&(struct want){ "plain/x", "plain/x", "plain/x", NULL, NULL, "x", 0, 0, 0, 0 }, 0, 1);
 	path = at("fmt1");
-	is_int(sbx_git_layout(path, &(struct sbx_git_repo){ 0 }), SBX_GIT_LAYOUT_UNSURE,
+	is_int(layout(path), SBX_GIT_LAYOUT_UNSURE,
 	       "format version 1: left to libgit2");
 	free(path);
 	if (geteuid() == 0) {
 		sh("chown -R 12345 other");
 		path = at("other");
-		is_int(sbx_git_layout(path, &(struct sbx_git_repo){ 0 }), SBX_GIT_LAYOUT_UNSURE,
+		is_int(layout(path), SBX_GIT_LAYOUT_UNSURE,
 		       "another user's repository: left to libgit2");
 		is_int(sbx_project_detect(&p, path), -1, "which refuses it");
 		like(sbx_last_error(), "belongs to another user: run sbx as its owner, or trust it "
