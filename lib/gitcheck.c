@@ -109,7 +109,7 @@ static int exists(const char *dir, const char *name)
 	return found;
 }
 
-/* libgit2's is_valid_repository_path: HEAD in the git directory, objects and refs in the common one. */
+/* libgit2's is_valid_repository_path: HEAD in the git directory, objects and refs in common. */
 static int valid_repository(const char *gitdir, const char *common)
 {
 	return is_type(gitdir, "HEAD", S_IFREG) && is_type(common, "objects", S_IFDIR) &&

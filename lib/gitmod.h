@@ -46,6 +46,19 @@ struct sbx_git_worktree {
 	char *problem;
 };
 
+/*
+ * One entry of the configuration git reads for a repository, as libgit2
+ * merges it: the system's, the user's (XDG and global) and the
+ * repository's, each file's includes inlined right after the include.path
+ * (or includeIf.*.path) entry that names them.
+ */
+struct sbx_git_config_entry {
+	const char *name;	/* "section.subsection.key": section and key lowercase */
+	const char *value;	/* NULL for a key without "=" (true) */
+	const char *file;	/* the file its level starts from; NULL when unknown */
+	unsigned depth;		/* includes followed to reach it, 0 in file itself */
+};
+
 enum {
 	SBX_GIT_WT_STATUS = 1 << 0,	/* fill dirty */
 	SBX_GIT_WT_COUNTS = 1 << 1,	/* fill base, ahead and behind */
@@ -85,6 +98,9 @@ struct sbx_gitmod {
 	int (*branch_delete)(const char *dir, const char *branch);
 	/* 0 when rev names a commit. */
 	int (*resolve)(const char *dir, const char *rev);
+	/* Calls each with every configuration entry of dir's repository, in file order. */
+	int (*config)(const char *dir, void (*each)(const struct sbx_git_config_entry *e, void *data),
+		      void *data);
 };
 
 /* The module, loaded once; NULL with a message when it cannot be. */

@@ -37,5 +37,7 @@ int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
 int sbx_git_merged(const char *dir, const char *branch, const char *rev);
 int sbx_git_branch_delete(const char *dir, const char *branch);
 int sbx_git_resolve(const char *dir, const char *rev);
+int sbx_git_config(const char *dir, void (*each)(const struct sbx_git_config_entry *e, void *data),
+		   void *data);
 
 #endif

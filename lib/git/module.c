@@ -191,6 +191,7 @@ static const struct sbx_gitmod module = {
 	.merged = sbx_git_merged,
 	.branch_delete = sbx_git_branch_delete,
 	.resolve = sbx_git_resolve,
+	.config = sbx_git_config,
 };
 
 EXPORT const struct sbx_gitmod *sbx_gitmod_entry(void)

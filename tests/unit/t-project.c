@@ -110,66 +110,69 @@ static void refused(const char *start, const char *before, const char *rel, cons
 /* Layouts written as a hostile sandbox (or a tarball) would: refused by both ways. */
 static void test_hostile(void)
 {
+	const char *wt = "h-wt/.git/worktrees/h-wt-side";
+
 	sh("git init -q -b main h-main && git -C h-main commit -q --allow-empty -m h && "
 	   "echo \"$PWD/other/.git\" >h-main/.git/commondir");
-	refused("h-main", "'", "h-main/.git/commondir", "' points git at another repository's objects and refs, and git "
-		"writes one only in a linked worktree's record (.git/worktrees/NAME): remove it "
-		"(rm '");
+	refused("h-main", "'", "h-main/.git/commondir", "' points git at another repository's "
+		"objects and refs, and git writes one only in a linked worktree's record "
+		"(.git/worktrees/NAME): remove it (rm '");
 	refused("h-main/.git", "'", "h-main/.git/commondir", "' points git at another");
 
 	sh("mkdir h-plain && echo \"gitdir: $PWD/other/.git\" >h-plain/.git");
 	refused("h-plain", "'", "h-plain", "/.git' names '");
-	refused("h-plain", "which is neither inside '", "h-plain", "' nor a linked worktree's record nor a "
-		"submodule's git directory: move that git directory here");
+	refused("h-plain", "which is neither inside '", "h-plain", "' nor a linked worktree's "
+		"record nor a submodule's git directory: move that git directory here");
 
 	sh("mkdir h-link && ln -s ../other/.git h-link/.git");
 	refused("h-link", "'", "h-link/.git", "' is a symbolic link, which sbx does not follow");
 	sh("mkdir h-fifo && mkfifo h-fifo/.git");
-	refused("h-fifo", "'", "h-fifo/.git", "' is neither a git directory nor a .git file: remove it");
+	refused("h-fifo", "'", "h-fifo/.git", "' is neither a git directory nor a .git file");
 
 	sh("git init -q -b main h-cfifo && git -C h-cfifo commit -q --allow-empty -m h && "
 	   "mkfifo h-cfifo/.git/commondir");
 	refused("h-cfifo", "'", "h-cfifo/.git/commondir", "' points git at another");
 	sh("git init -q -b main h-gitdir && git -C h-gitdir commit -q --allow-empty -m h && "
 	   "echo \"$PWD/home/.git\" >h-gitdir/.git/gitdir");
-	refused("h-gitdir", "'", "h-gitdir/.git/gitdir", "' names a work tree for libgit2, and git writes one only in a "
-		"linked worktree's record");
+	refused("h-gitdir", "'", "h-gitdir/.git/gitdir", "' names a work tree for libgit2, and "
+		"git writes one only in a linked worktree's record");
 
-	/* A linked worktree whose record was turned to the main checkout, or its commondir elsewhere. */
+	/* A linked worktree whose record was turned to the main checkout, or elsewhere. */
 	sh("git init -q -b main h-wt && git -C h-wt commit -q --allow-empty -m h && "
 	   "git -C h-wt worktree add -q -b side ../h-wt-side && "
-	   "echo \"$PWD/h-wt/.git\" >h-wt/.git/worktrees/h-wt-side/gitdir");
-	refused("h-wt-side", "'", "h-wt/.git/worktrees/h-wt-side", "/gitdir' points at '");
-	refused("h-wt-side", "not at '", "h-wt-side", "/.git' which names the record: repair it (git -C '");
-	sh("git -C h-wt worktree repair ../h-wt-side && "
-	   "echo \"$PWD/other/.git\" >h-wt/.git/worktrees/h-wt-side/commondir");
-	refused("h-wt-side", "'", "h-wt/.git/worktrees/h-wt-side", "/commondir' names '");
-	sh("rm h-wt/.git/worktrees/h-wt-side/commondir && "
-	   "ln -s ../../../other/.git h-wt/.git/worktrees/h-wt-side/commondir");
-	refused("h-wt-side", "cannot read '", "h-wt/.git/worktrees/h-wt-side", "/commondir': it is a symbolic link");
-	sh("rm h-wt/.git/worktrees/h-wt-side/commondir && "
-	   "mkfifo h-wt/.git/worktrees/h-wt-side/commondir");
-	refused("h-wt-side", "cannot read '", "h-wt/.git/worktrees/h-wt-side", "/commondir': not a regular file");
+	   "echo \"$PWD/h-wt/.git\" >%s/gitdir", wt);
+	refused("h-wt-side", "'", wt, "/gitdir' points at '");
+	refused("h-wt-side", "not at '", "h-wt-side", "/.git' which names the record: repair it "
+		"(git -C '");
+	sh("git -C h-wt worktree repair ../h-wt-side && echo \"$PWD/other/.git\" >%s/commondir",
+	   wt);
+	refused("h-wt-side", "'", wt, "/commondir' names '");
+	sh("rm %s/commondir && ln -s ../../../other/.git %s/commondir", wt, wt);
+	refused("h-wt-side", "cannot read '", wt, "/commondir': it is a symbolic link");
+	sh("rm %s/commondir && mkfifo %s/commondir", wt, wt);
+	refused("h-wt-side", "cannot read '", wt, "/commondir': not a regular file");
 
 	/* A submodule's git directory must be in its superproject's modules/. */
 	sh("mkdir super/h-sub && echo \"gitdir: $PWD/other/.git\" >super/h-sub/.git");
 	refused("super/h-sub", "'", "super/h-sub", "/.git' names '");
-	sh("mkdir super/h-sub2 && echo 'gitdir: ../.git/modules/../../../other/.git' >super/h-sub2/.git");
+	sh("mkdir super/h-sub2 && "
+	   "echo 'gitdir: ../.git/modules/../../../other/.git' >super/h-sub2/.git");
 	refused("super/h-sub2", "'", "super/h-sub2", "/.git' names '");
 
 	/* What libgit2 1.5 cannot read right, named rather than misread. */
 	sh("git init -q -b main h-ext1 && git -C h-ext1 config extensions.worktreeConfig true");
-	refused("h-ext1", "'", "h-ext1/.git/config", "' sets extensions.worktreeConfig, which sbx's libgit2 cannot handle");
+	refused("h-ext1", "'", "h-ext1/.git/config", "' sets extensions.worktreeConfig, which "
+		"sbx's libgit2 cannot handle");
 	sh("git init -q -b main h-ext2 && git -C h-ext2 config core.repositoryformatversion 1 && "
 	   "printf '[extensions]\\n\\trefStorage = reftable\\n' >>h-ext2/.git/config");
-	refused("h-ext2", "'", "h-ext2/.git/config", "' sets extensions.refStorage to 'reftable', which sbx's libgit2 "
-		"cannot handle");
+	refused("h-ext2", "'", "h-ext2/.git/config", "' sets extensions.refStorage to "
+		"'reftable', which sbx's libgit2 cannot handle");
 	sh("git init -q -b main h-ext3 && git -C h-ext3 config core.repositoryformatversion 1 && "
 	   "printf '[Extensions] objectformat = \"sha256\"\\n' >>h-ext3/.git/config");
-	refused("h-ext3", "'", "h-ext3/.git/config", "' sets extensions.objectFormat to 'sha256', which sbx's libgit2 "
-		"cannot handle");
+	refused("h-ext3", "'", "h-ext3/.git/config", "' sets extensions.objectFormat to "
+		"'sha256', which sbx's libgit2 cannot handle");
 
-	/* The layouts git writes for these, still accepted. */
+	/* A .git file naming a git directory inside the project is no wider. */
 	check(&(struct want){ "in-sub", "in-sub", "in-sub", "in-sub/.gitdir", "in-sub/.gitdir",
 			      "in-sub", 1, 0, 0, 0 }, 0, 1);
 }
