@@ -311,22 +311,23 @@ static int check_record(const char *commondir, const char *name, const char *top
 	}
 	dotgit = sbx_asprintf("%s/.git", strcmp(wt, "/") ? wt : "");
 	if (lstat(dotgit, &st) == 0 && S_ISDIR(st.st_mode)) {
-		sbx_error("'%s' is a directory: '%s' is a checkout of its own, not the linked "
-			  "worktree '%s' records: remove the record (rm -r '%s')", dotgit, wt, record,
-			  record);
+		sbx_error("'%s/gitdir' points at '%s', a checkout of its own (its .git is a "
+			  "directory), never a linked worktree: remove the record (rm -r '%s')",
+			  record, wt, record);
 		goto out;
 	}
 	named = read_link_file(wt, ".git", &missing);
 	if (!named) {
 		if (missing)
-			sbx_error("'%s' is missing: '%s' is not the linked worktree '%s' records: "
-				  "remove the record (rm -r '%s')", dotgit, wt, record, record);
+			sbx_error("'%s/gitdir' points at '%s', which has no .git file: remove the "
+				  "record (rm -r '%s')", record, wt, record);
 		goto out;
 	}
 	if (strncmp(named, "gitdir:", 7) ||
 	    !same_file(record, wt, named + 7 + strspn(named + 7, " \t"))) {
-		sbx_error("'%s' does not name '%s', the record that points at it: repair it "
-			  "(git -C '%s' worktree repair)", dotgit, record, wt);
+		sbx_error("'%s/gitdir' points at '%s', whose .git file does not name the record "
+			  "back: repair it (git -C '%s' worktree repair) or remove the record "
+			  "(rm -r '%s')", record, wt, wt, record);
 		goto out;
 	}
 	ret = 0;

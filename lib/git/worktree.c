@@ -4,11 +4,16 @@
 #include "gitcheck.h"
 #include "paths.h"
 #include "safefile.h"
+#include "strvec.h"
 #include "xalloc.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *oid_hex(const git_oid *id)
 {
@@ -128,8 +133,8 @@ static void describe(git_repository *repo, struct sbx_git_worktree *w, unsigned 
  * the record only once sbx_git_check_worktree found it sound: it would
  * block on a FIFO there and take whatever directory the record names.
  */
-static int fill_linked(git_repository *repo, const char *common, struct sbx_git_worktree *w,
-		       unsigned flags)
+static void fill_linked(git_repository *repo, const char *common, struct sbx_git_worktree *w,
+			unsigned flags)
 {
 	git_worktree *wt = NULL;
 	git_repository *wtrepo = NULL;
@@ -148,10 +153,15 @@ static int fill_linked(git_repository *repo, const char *common, struct sbx_git_
 			w->problem = sbx_strdup(sbx_last_error());
 		sbx_clear_error();
 		read_record_head(repo, common, w);
-		return 0;
+		return;
 	}
-	if (git_worktree_lookup(&wt, repo, w->name) < 0)
-		return sbx_git_fail("cannot read worktree '%s'", w->name);
+	if (git_worktree_lookup(&wt, repo, w->name) < 0) {
+		sbx_git_fail("cannot read the worktree record '%s/worktrees/%s'", common, w->name);
+		w->broken = 1;
+		w->problem = sbx_strdup(sbx_last_error());
+		sbx_clear_error();
+		return;
+	}
 	if (git_worktree_validate(wt) < 0 || git_repository_open_from_worktree(&wtrepo, wt) < 0) {
 		w->missing = 1;
 		read_record_head(repo, common, w);
@@ -161,7 +171,6 @@ static int fill_linked(git_repository *repo, const char *common, struct sbx_git_
 	git_error_clear();
 	git_repository_free(wtrepo);
 	git_worktree_free(wt);
-	return 0;
 }
 
 static int by_path(const void *a, const void *b)
@@ -170,11 +179,40 @@ static int by_path(const void *a, const void *b)
 		      ((const struct sbx_git_worktree *)b)->path);
 }
 
+/*
+ * The names of the records in common/worktrees: all of them, where
+ * git_worktree_list skips those whose files are not regular (a FIFO, a
+ * dangling link), which are then shown broken rather than hidden.
+ */
+static int record_names(const char *common, struct sbx_strvec *names)
+{
+	int cfd = sbx_safe_open_dir(common), fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (cfd < 0)
+		return -1;
+	fd = sbx_safe_openat(cfd, "worktrees", O_RDONLY | O_DIRECTORY, 0);
+	close(cfd);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return sbx_error_errno("cannot list '%s/worktrees'", common);
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			sbx_strvec_push(names, e->d_name);
+	closedir(d);
+	return 0;
+}
+
 int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree **out,
 		      size_t *nr)
 {
 	git_repository *repo = NULL, *main_repo = NULL;
-	git_strarray names = { NULL, 0 };
+	struct sbx_strvec names = SBX_STRVEC_INIT;
 	struct sbx_git_worktree *w = NULL;
 	char *common = NULL;
 	size_t n = 0;
@@ -193,24 +231,21 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 		sbx_git_fail("cannot open the main repository of '%s'", dir);
 		goto out;
 	}
-	if (git_worktree_list(&names, repo) < 0) {
-		sbx_git_fail("cannot list the worktrees of '%s'", dir);
+	if (record_names(common, &names))
 		goto out;
-	}
-	w = sbx_calloc(names.count + 1, sizeof(*w));
+	w = sbx_calloc(names.nr + 1, sizeof(*w));
 	w[0].main = 1;
 	w[0].bare = git_repository_is_bare(main_repo);
 	w[0].path = sbx_git_without_slash(w[0].bare ? git_repository_path(main_repo)
 						    : git_repository_workdir(main_repo));
-	for (size_t i = 0; i <= names.count; i++) {
+	for (size_t i = 0; i <= names.nr; i++) {
 		w[i].ahead = w[i].behind = w[i].dirty = -1;
 		if (i)
-			w[i].name = sbx_strdup(names.strings[i - 1]);
+			w[i].name = sbx_strdup(names.v[i - 1]);
 	}
 	describe(main_repo, &w[0], flags);
-	for (n = 1; n <= names.count; n++)
-		if (fill_linked(repo, common, &w[n], flags))
-			goto out;
+	for (n = 1; n <= names.nr; n++)
+		fill_linked(repo, common, &w[n], flags);
 	qsort(w + 1, n - 1, sizeof(*w), by_path);
 	if (flags & SBX_GIT_WT_COUNTS)
 		for (size_t i = 0; i < n; i++)
@@ -220,9 +255,9 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 	w = NULL;
 	ret = 0;
 out:
-	sbx_git_worktrees_free(w, names.count + 1);
+	sbx_git_worktrees_free(w, names.nr + 1);
 	free(common);
-	git_strarray_dispose(&names);
+	sbx_strvec_clear(&names);
 	git_repository_free(main_repo);
 	git_repository_free(repo);
 	return ret;

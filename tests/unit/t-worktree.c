@@ -143,14 +143,16 @@ static void test_hostile(const struct sbx_gitmod *git, const char *app, const ch
 	sh("git init -q wts/other && echo \"%s/wts/other/.git\" >app/.git/worktrees/evil/gitdir",
 	   scratch);
 	is_int(sbx_worktree_remove(common, "evil"), -1, "a checkout of its own is never removed");
-	like(sbx_last_error(), "/wts/other/.git' is a directory", "naming its .git");
+	like(sbx_last_error(), "/wts/other', a checkout of its own (its .git is a directory)",
+	     "naming it");
 	ok(succeeds("test -d wts/other/.git"), "it survives");
 
 	/* A directory whose .git file names another record. */
 	sh("mkdir wts/self && echo 'gitdir: %s/worktrees/one' >wts/self/.git && "
 	   "echo \"%s/.git\" >app/.git/worktrees/evil/gitdir", common, self);
 	is_int(sbx_worktree_remove(common, "evil"), -1, "a .git file naming another record");
-	like(sbx_last_error(), "/wts/self/.git' does not name '", "is refused");
+	like(sbx_last_error(), "/wts/self', whose .git file does not name the record back",
+	     "is refused");
 	ok(succeeds("test -f wts/self/.git"), "and kept");
 
 	/* Links and FIFOs in the record are never followed or blocked on. */
