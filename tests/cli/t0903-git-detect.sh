@@ -142,6 +142,7 @@ test_expect_success 'extensions sbx'"'"'s libgit2 cannot handle: named, never mi
 	git -C ext config extensions.worktreeConfig true &&
 	refused ext "$TRASH/ext/.git/config" "sets extensions.worktreeConfig, which sbx'"'"'s libgit2 cannot handle" &&
 	git -C ext config --unset extensions.worktreeConfig &&
+	cp ext/.git/config config.v0 &&
 	git -C ext config core.repositoryformatversion 1 &&
 	cp ext/.git/config config.v1 &&
 	printf "[extensions]\n\trefStorage = reftable\n" >>ext/.git/config &&
@@ -149,7 +150,7 @@ test_expect_success 'extensions sbx'"'"'s libgit2 cannot handle: named, never mi
 	cp config.v1 ext/.git/config &&
 	printf "[extensions]\n\tobjectFormat = sha256\n" >>ext/.git/config &&
 	refused ext "$TRASH/ext/.git/config" "sets extensions.objectFormat to '"'"'sha256'"'"'" &&
-	cp config.v1 ext/.git/config &&
+	cp config.v0 ext/.git/config &&
 	(cd ext && fake_shell)
 '
 
