@@ -348,10 +348,12 @@ int sbx_git_check_worktree(const char *commondir, const char *name, const char *
 	return check_record(commondir, name, top, 0, top_out);
 }
 
+static int find_files(const char *start, struct sbx_git_files *out);
+
 /* The checks of a .git file at top naming gitdir (resolved). */
 static int check_dotgit_file(const char *top, const char *gitdir, struct sbx_git_files *out)
 {
-	struct sbx_git_files super = { 0 };
+	struct sbx_git_files super = { .config = SBX_BUF_INIT };
 	char *parent = NULL, *inner = NULL, *outer = NULL;
 	int ret = -1;
 
@@ -382,9 +384,12 @@ static int check_dotgit_file(const char *top, const char *gitdir, struct sbx_git
 		ret = 0;
 		goto out;
 	}
-	/* A submodule's: in the git directory of the repository around top, under modules/. */
+	/*
+	 * A submodule's: in the git directory of the repository around top, under
+	 * modules/ (whatever extensions that one has: they are not this one's).
+	 */
 	parent = dir_of(top);
-	if (strcmp(top, "/") && sbx_git_check_files(parent, &super))
+	if (strcmp(top, "/") && find_files(parent, &super))
 		goto out;
 	if (super.kind != SBX_GIT_NONE) {
 		free(inner);
@@ -478,7 +483,8 @@ static int from_gitdir(const char *dir, struct sbx_git_files *out)
 	return 0;
 }
 
-int sbx_git_check_files(const char *start, struct sbx_git_files *out)
+/* sbx_git_check_files but for the extensions: the layout alone. */
+static int find_files(const char *start, struct sbx_git_files *out)
 {
 	char *dir = sbx_strdup(start);
 	dev_t device = 0;
@@ -523,15 +529,22 @@ int sbx_git_check_files(const char *start, struct sbx_git_files *out)
 	if (!ret && out->kind != SBX_GIT_NONE && out->kind != SBX_GIT_MAIN &&
 	    !valid_repository(out->gitdir, out->commondir))
 		ret = 1;
-	if (ret == 1) {
+	if (ret) {
 		sbx_git_files_release(out);
-		return 0;
+		return ret == 1 ? 0 : -1;
 	}
-	if (!ret && out->kind != SBX_GIT_NONE && check_extensions(out->commondir, &out->config))
-		ret = -1;
-	if (ret)
+	return 0;
+}
+
+int sbx_git_check_files(const char *start, struct sbx_git_files *out)
+{
+	if (find_files(start, out))
+		return -1;
+	if (out->kind != SBX_GIT_NONE && check_extensions(out->commondir, &out->config)) {
 		sbx_git_files_release(out);
-	return ret;
+		return -1;
+	}
+	return 0;
 }
 
 int sbx_git_check_answer(const struct sbx_git_files *f, const struct sbx_project *p)
