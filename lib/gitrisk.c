@@ -283,7 +283,8 @@ static void each_entry(const struct sbx_git_config_entry *e, void *data)
 	if (!target)
 		goto out;
 	/* Spelled as git's documentation does; the subsection and alias names as written. */
-	display = sub ? sbx_asprintf("%s.%s.%s", keys[i].section, sub, keys[i].key) :
+	display = sub ? sbx_asprintf("%s.%s.%s", keys[i].section, sub,
+				     keys[i].key ? keys[i].key : key) :
 		  sbx_asprintf("%s.%s", keys[i].section, keys[i].key ? keys[i].key : key);
 	add_risk(w, display, target, file);
 	free(display);
