@@ -267,10 +267,10 @@ static void each_entry(const struct sbx_git_config_entry *e, void *data)
 		break;
 	}
 	case ALIAS:
-		if (value[0] != '!')
-			goto out;
-		/* fall through */
 	case COMMAND:
+		/* An alias runs a command only when it starts with '!'. */
+		if (keys[i].kind == ALIAS && value[0] != '!')
+			goto out;
 		target = command_target(w, value);
 		break;
 	}
