@@ -4,6 +4,7 @@
 #include "config.h"
 #include "notify.h"
 #include "error.h"
+#include "gitrisk.h"
 #include "json.h"
 #include "plugin.h"
 #include "project.h"
@@ -94,6 +95,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	} else {
 		have_project = 1;
 		report(SBX_CHECK_OK, "project", project.dir, NULL);
+		sbx_git_risks_doctor(&project, report);
 		cfg = sbx_config_load_flags(&project, SBX_CONFIG_QUIET_TRUST);
 		if (cfg) {
 			report(SBX_CHECK_OK, "config", "valid", NULL);

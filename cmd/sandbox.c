@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "backend.h"
 #include "error.h"
+#include "gitrisk.h"
 #include "notify.h"
 #include "session.h"
 #include "spawn.h"
@@ -37,6 +38,8 @@ int sbx_run_session(struct sbx_ctx *ctx, int argc, char **argv, const char *comm
 		sbx_session_release(&s);
 		return sbx_fail(ctx, ret == -2 ? 2 : 125);
 	}
+	/* What no bind protects: host git config that runs files of the project. */
+	sbx_git_risks_warn_once(&s.project);
 	/* One connect when the server runs; started (and waited for) when it does not. */
 	sbx_notify_session_start(&s);
 	ret = s.backend->run(&s);

@@ -11,6 +11,8 @@
 
 static const char *state(const struct sbx_git_worktree *w)
 {
+	if (w->broken)
+		return "broken";
 	if (w->bare)
 		return "bare";
 	if (w->missing)
@@ -31,6 +33,8 @@ static cJSON *to_json(const struct sbx_git_worktree *w, const cJSON *sandboxes)
 	sbx_json_add_string(o, "state", state(w));
 	sbx_json_add_bool(o, "dirty", w->dirty > 0);
 	sbx_json_add_bool(o, "locked", w->locked);
+	if (w->problem)
+		sbx_json_add_string(o, "problem", w->problem);
 	if (w->head)
 		sbx_json_add_string(o, "head", w->head);
 	if (w->base) {
@@ -82,6 +86,9 @@ int sbx_wt_ls(struct sbx_wt *wt, int argc, char **argv)
 		cJSON *sandboxes = sbx_json_new_array();
 		int running = w[i].bare ? 0 : sbx_worktree_sandboxes(records, w[i].path, sandboxes);
 
+		/* Its path is only what the record claims: say why, once, beside the table. */
+		if (w[i].broken && !json)
+			sbx_warn("%s", w[i].problem);
 		if (json) {
 			struct sbx_buf b = SBX_BUF_INIT;
 			cJSON *o = to_json(&w[i], sandboxes);

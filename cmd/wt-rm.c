@@ -22,7 +22,7 @@ struct rm {
 	unsigned char *chosen;		/* per worktree */
 };
 
-/* A linked worktree named by its branch, or by its path. */
+/* A linked worktree named by its branch, or any by its path (0: the main one); -1 none. */
 static int find(const struct rm *rm, const char *word)
 {
 	char *cwd, *path, *real;
@@ -34,7 +34,7 @@ static int find(const struct rm *rm, const char *word)
 	cwd = getcwd(NULL, 0);
 	path = cwd ? sbx_path_normalize(cwd, word) : NULL;
 	real = path ? realpath(path, NULL) : NULL;
-	for (size_t i = 1; path && i < rm->nr && found < 0; i++)
+	for (size_t i = 0; path && i < rm->nr && found < 0; i++)
 		if (!strcmp(rm->w[i].path, path) || (real && !strcmp(rm->w[i].path, real)))
 			found = (int)i;
 	free(real);
@@ -61,6 +61,9 @@ static int name_targets(struct rm *rm, int argc, char **argv)
 		if (rm->w[0].branch && !strcmp(rm->w[0].branch, argv[a]))
 			sbx_error("branch '%s' is the main checkout's ('%s'), which sbx wt rm "
 				  "never removes", argv[a], rm->w[0].path);
+		else if (i == 0)
+			sbx_error("'%s' is the main checkout, which sbx wt rm never removes",
+				  rm->w[0].path);
 		else
 			sbx_error("no worktree has branch '%s' (see 'sbx wt ls')", argv[a]);
 		ret = sbx_fail(ctx, SBX_WT_REFUSED);
@@ -99,6 +102,10 @@ static int refuse(const struct rm *rm, size_t i, int running)
 {
 	const struct sbx_git_worktree *w = &rm->w[i];
 
+	/* Not even with --force: what its record names may be another checkout. */
+	if (w->broken)
+		return sbx_error("cannot remove the worktree recorded as '%s': %s", w->path,
+				 w->problem);
 	if (rm->force)
 		return 0;
 	if (w->dirty > 0)
@@ -145,7 +152,8 @@ static int remove_one(struct rm *rm, size_t i, const cJSON *sandboxes)
 		return 0;
 	}
 	stop_sandboxes(sandboxes);
-	if (git->worktree_remove(dir, w->name, rm->force))
+	/* Checked again as it goes: the record may have changed since it was listed. */
+	if (sbx_worktree_remove(dir, w->name))
 		return sbx_fail(rm->wt->ctx, SBX_WT_REFUSED);
 	if (w->branch)
 		sbx_worktree_prune_parents(w->path, w->branch);

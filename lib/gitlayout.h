@@ -1,6 +1,7 @@
 #ifndef SBX_GITLAYOUT_H
 #define SBX_GITLAYOUT_H
 
+#include "gitcheck.h"
 #include "gitmod.h"
 
 /*
@@ -8,23 +9,23 @@
  * cases only. Every sbx command detects its project, and loading libgit2
  * (lib/gitmod.h) costs about 2 ms, twice a whole `git rev-parse`.
  *
- * It follows libgit2 1.5's discovery (git_repository_open_ext with flags 0)
- * step by step and answers only for a checkout with a .git directory or a
- * .git file, or a linked worktree, that needs nothing more to read.
- * Everything else is left to libgit2: a bare repository or a start inside
- * a git directory, core.worktree or core.bare, configuration includes,
- * extensions or a format version above 0, files owned by another user (which
- * libgit2 refuses unless safe.directory says otherwise), another file
- * system on the way up, anything malformed. tests/unit/t-project.c checks
- * that both give the same answer.
+ * It starts from what sbx_git_check_files found and checked (lib/gitcheck.h:
+ * the walk up libgit2 1.5's discovery takes with flags 0, and the .git file,
+ * commondir and worktree record read safely) and answers only for a
+ * checkout with a .git directory or a .git file, or a linked worktree, that
+ * needs nothing more to read. Everything else is left to libgit2: a bare
+ * repository or a start inside a git directory, core.worktree or core.bare,
+ * configuration includes, extensions or a format version above 0, files
+ * owned by another user (which libgit2 refuses unless safe.directory says
+ * otherwise), anything malformed. tests/unit/t-project.c checks that both
+ * give the same answer; sbx_git_check_answer checks either.
  */
 #define SBX_GIT_LAYOUT_UNSURE 2
 
 /*
- * start is absolute and resolved. Returns 0 with *out filled as the module's
- * discover fills it, 1 when start is in no repository, or
- * SBX_GIT_LAYOUT_UNSURE: ask libgit2.
+ * Returns 0 with *out filled as the module's discover fills it, 1 when
+ * there is no repository, or SBX_GIT_LAYOUT_UNSURE: ask libgit2.
  */
-int sbx_git_layout(const char *start, struct sbx_git_repo *out);
+int sbx_git_layout(const struct sbx_git_files *files, struct sbx_git_repo *out);
 
 #endif

@@ -101,6 +101,7 @@ void sbx_git_worktrees_free(struct sbx_git_worktree *wts, size_t nr)
 		free(wts[i].branch);
 		free(wts[i].head);
 		free(wts[i].base);
+		free(wts[i].problem);
 	}
 	free(wts);
 }

@@ -12,7 +12,7 @@
  * The module calls back into sbx's core (sbx_error, sbx_strdup, ...), which
  * the executable exports.
  */
-#define SBX_GITMOD_ABI 3
+#define SBX_GITMOD_ABI 4
 
 /* What libgit2 says of the repository around a directory; paths without a trailing '/'. */
 struct sbx_git_repo {
@@ -37,6 +37,26 @@ struct sbx_git_worktree {
 	unsigned bare : 1;
 	unsigned locked : 1;
 	unsigned missing : 1;	/* its directory is gone: only its record is left */
+	/*
+	 * Its record and its directory do not name each other as git writes
+	 * them (lib/gitcheck.h): path is only what the record claims, and
+	 * problem says which file is at fault. Nothing is read through it.
+	 */
+	unsigned broken : 1;
+	char *problem;
+};
+
+/*
+ * One entry of the configuration git reads for a repository, as libgit2
+ * merges it: the system's, the user's (XDG and global) and the
+ * repository's, each file's includes inlined right after the include.path
+ * (or includeIf.*.path) entry that names them.
+ */
+struct sbx_git_config_entry {
+	const char *name;	/* "section.subsection.key": section and key lowercase */
+	const char *value;	/* NULL for a key without "=" (true) */
+	const char *file;	/* the file its level starts from; NULL when unknown */
+	unsigned depth;		/* includes followed to reach it, 0 in file itself */
 };
 
 enum {
@@ -83,8 +103,6 @@ struct sbx_gitmod {
 	 */
 	int (*worktree_add)(const char *dir, const char *branch, const char *base,
 			    const char *path, int *created);
-	/* Removes the linked worktree called name and its directory; a locked one only with force. */
-	int (*worktree_remove)(const char *dir, const char *name, int force);
 	/* 1 when the tip of branch is reachable from rev, 0 when not. */
 	int (*merged)(const char *dir, const char *branch, const char *rev);
 	/* Deletes a local branch. */
@@ -102,6 +120,9 @@ struct sbx_gitmod {
 	 * host's index still is `expected`: 1, with a warning, when it is not.
 	 */
 	int (*index_sync)(const struct sbx_git_index_sync *req);
+	/* Calls each with every configuration entry of dir's repository, in file order. */
+	int (*config)(const char *dir, void (*each)(const struct sbx_git_config_entry *e, void *data),
+		      void *data);
 };
 
 /* The module, loaded once; NULL with a message when it cannot be. */

@@ -1,5 +1,6 @@
 #include "project.h"
 #include "error.h"
+#include "gitcheck.h"
 #include "gitlayout.h"
 #include "gitmod.h"
 #include "xalloc.h"
@@ -61,20 +62,32 @@ int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned fl
 {
 	const struct sbx_gitmod *git;
 	struct sbx_git_repo repo;
+	struct sbx_git_files files;
 	char *start;
-	int ret = -1, found;
+	int ret = -1, found = -1, by_files;
 
 	memset(p, 0, sizeof(*p));
 	start = resolved(dir ? dir : ".");
 	if (!start)
 		return -1;
+	/*
+	 * What a sandbox could have written is checked first, so that neither
+	 * answer below reads a file that blocks or names another repository.
+	 */
+	if (sbx_git_check_files(start, &files)) {
+		free(start);
+		return -2;
+	}
 	/* The files answer for the common layouts; libgit2 (about 2 ms to load) for the rest. */
-	found = flags & SBX_PROJECT_LIBGIT2 ? SBX_GIT_LAYOUT_UNSURE : sbx_git_layout(start, &repo);
+	found = flags & SBX_PROJECT_LIBGIT2 ? SBX_GIT_LAYOUT_UNSURE : sbx_git_layout(&files, &repo);
+	by_files = found == 0;
 	if (found == SBX_GIT_LAYOUT_UNSURE) {
 		git = sbx_gitmod();
 		found = git ? git->discover(start, &repo) : -1;
 	}
 	if (found == 1) {
+		/* Nothing but start is mounted. */
+		sbx_git_files_release(&files);
 		p->dir = start;
 		p->main_dir = sbx_strdup(start);
 		p->name = basename_of(start);
@@ -89,14 +102,20 @@ int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned fl
 	}
 	p->in_git = 1;
 	p->is_bare = repo.bare;
-	p->dir = resolved(repo.bare ? repo.gitdir : repo.workdir);
-	p->git_dir = resolved(repo.gitdir);
-	p->common_dir = resolved(repo.commondir);
+	/* The files' answer is resolved already (gitcheck.h); libgit2's may not be. */
+	p->dir = by_files ? sbx_strdup(repo.workdir) : resolved(repo.bare ? repo.gitdir : repo.workdir);
+	p->git_dir = by_files ? sbx_strdup(repo.gitdir) : resolved(repo.gitdir);
+	p->common_dir = by_files ? sbx_strdup(repo.commondir) : resolved(repo.commondir);
 	if (!p->dir || !p->git_dir || !p->common_dir)
 		goto out;
 	p->is_worktree = repo.worktree;
+	if (sbx_git_check_answer(&files, p)) {
+		ret = -2;
+		goto out;
+	}
 	/* A submodule's git directory lives in its superproject's .git/modules/. */
-	p->is_submodule = strstr(p->common_dir, "/.git/modules/") != NULL;
+	p->is_submodule = files.kind == SBX_GIT_SUBMODULE ||
+			  strstr(p->common_dir, "/.git/modules/") != NULL;
 	if (p->is_bare) {
 		p->name = repo_name(p->common_dir);
 	} else if (p->is_worktree) {
@@ -112,6 +131,7 @@ int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned fl
 out:
 	if (found == 0)
 		sbx_git_repo_release(&repo);
+	sbx_git_files_release(&files);
 	free(start);
 	if (ret)
 		sbx_project_release(p);

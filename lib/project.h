@@ -23,6 +23,10 @@ struct sbx_project {
 /*
  * Detects the project of dir (the current directory when NULL). A bare
  * repository is refused, with a message that points to a worktree of it.
+ * Returns 0, -1 with a message, or -2 with one when the repository's own
+ * files cannot be trusted (lib/gitcheck.h: a .git file, commondir or
+ * worktree record naming what is not this repository's, an extension sbx's
+ * libgit2 cannot handle).
  */
 int sbx_project_detect(struct sbx_project *p, const char *dir);
 /*

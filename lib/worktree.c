@@ -1,8 +1,10 @@
 #include "worktree.h"
 #include "buf.h"
+#include "gitcheck.h"
 #include "json.h"
 #include "owner.h"
 #include "paths.h"
+#include "safefile.h"
 #include "xalloc.h"
 
 #include <stdlib.h>
@@ -79,6 +81,20 @@ int sbx_worktree_sandboxes(const cJSON *records, const char *dir, cJSON *out)
 		n++;
 	}
 	return n;
+}
+
+int sbx_worktree_remove(const char *common_dir, const char *name)
+{
+	char *top = NULL, *record = sbx_asprintf("%s/worktrees/%s", common_dir, name);
+	int ret = sbx_git_check_worktree(common_dir, name, NULL, &top);
+
+	if (ret >= 0 && (ret > 0 || !sbx_safe_remove_tree(top)))
+		ret = sbx_safe_remove_tree(record);
+	else
+		ret = -1;
+	free(top);
+	free(record);
+	return ret;
 }
 
 void sbx_worktree_prune_parents(const char *path, const char *branch)

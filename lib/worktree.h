@@ -31,6 +31,17 @@ char *sbx_path_normalize(const char *base, const char *path);
 int sbx_worktree_sandboxes(const cJSON *records, const char *dir, cJSON *out);
 
 /*
+ * Removes the linked worktree recorded in common_dir/worktrees/name: its
+ * directory, then its record, each without following a link (libgit2's
+ * prune would follow the record to whatever directory it names). Only when
+ * the record and the directory's .git file name each other, and never the
+ * main checkout, a directory whose .git is a directory or one holding
+ * common_dir (sbx_git_check_worktree); when the directory is gone already,
+ * the record only. 0, or -1 with a message naming the file at fault.
+ */
+int sbx_worktree_remove(const char *common_dir, const char *name);
+
+/*
  * After a worktree for branch at path was removed: removes the directories
  * that only the branch's slashes made ("feature/" of "feature/x") while empty.
  */

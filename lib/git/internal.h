@@ -34,11 +34,12 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 		      size_t *nr);
 int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
 			 const char *path, int *created);
-int sbx_git_worktree_remove(const char *dir, const char *name, int force);
 int sbx_git_merged(const char *dir, const char *branch, const char *rev);
 int sbx_git_branch_delete(const char *dir, const char *branch);
 int sbx_git_resolve(const char *dir, const char *rev);
 int sbx_git_ref_name_valid(const char *name);
 int sbx_git_index_sync(const struct sbx_git_index_sync *req);
+int sbx_git_config(const char *dir, void (*each)(const struct sbx_git_config_entry *e, void *data),
+		   void *data);
 
 #endif

@@ -188,12 +188,12 @@ static const struct sbx_gitmod module = {
 	.discover = discover,
 	.worktrees = sbx_git_worktrees,
 	.worktree_add = sbx_git_worktree_add,
-	.worktree_remove = sbx_git_worktree_remove,
 	.merged = sbx_git_merged,
 	.branch_delete = sbx_git_branch_delete,
 	.resolve = sbx_git_resolve,
 	.ref_name_valid = sbx_git_ref_name_valid,
 	.index_sync = sbx_git_index_sync,
+	.config = sbx_git_config,
 };
 
 EXPORT const struct sbx_gitmod *sbx_gitmod_entry(void)

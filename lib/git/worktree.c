@@ -1,12 +1,19 @@
 /* Worktrees: list, add, remove (the libgit2 half of `sbx wt`). */
 #include "internal.h"
 #include "buf.h"
+#include "gitcheck.h"
 #include "paths.h"
+#include "safefile.h"
+#include "strvec.h"
 #include "xalloc.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *oid_hex(const git_oid *id)
 {
@@ -38,13 +45,15 @@ static void read_head(git_repository *repo, struct sbx_git_worktree *w)
  * The HEAD of a worktree whose directory is gone, from its record in the
  * common directory (libgit2 would open the missing worktree to read it).
  */
-static void read_record_head(git_repository *repo, struct sbx_git_worktree *w)
+static void read_record_head(git_repository *repo, const char *common,
+			     struct sbx_git_worktree *w)
 {
 	struct sbx_buf head = SBX_BUF_INIT;
-	char *path = sbx_asprintf("%sworktrees/%s/HEAD", git_repository_commondir(repo), w->name);
+	char *record = sbx_asprintf("%s/worktrees/%s", common, w->name);
 	git_oid id;
 
-	if (sbx_buf_read_file(&head, path) == 0) {
+	/* A sandbox may have written it: no link followed, no FIFO blocked on. */
+	if (sbx_safe_read(record, "HEAD", 4096, &head) == 0) {
 		while (head.len && (head.buf[head.len - 1] == '\n' || head.buf[head.len - 1] == '\r'))
 			sbx_buf_truncate(&head, head.len - 1);
 		if (!strncmp(head.buf, "ref: refs/heads/", 16)) {
@@ -58,7 +67,7 @@ static void read_record_head(git_repository *repo, struct sbx_git_worktree *w)
 	sbx_clear_error();
 	git_error_clear();
 	sbx_buf_release(&head);
-	free(path);
+	free(record);
 }
 
 static int stop_at_first(const char *path, unsigned int flags, void *payload)
@@ -119,25 +128,49 @@ static void describe(git_repository *repo, struct sbx_git_worktree *w, unsigned 
 		w->dirty = is_dirty(repo);
 }
 
-static int fill_linked(git_repository *repo, struct sbx_git_worktree *w, unsigned flags)
+/*
+ * A linked worktree, from its record in common (resolved). libgit2 reads
+ * the record only once sbx_git_check_worktree found it sound: it would
+ * block on a FIFO there and take whatever directory the record names.
+ */
+static void fill_linked(git_repository *repo, const char *common, struct sbx_git_worktree *w,
+			unsigned flags)
 {
 	git_worktree *wt = NULL;
 	git_repository *wtrepo = NULL;
+	char *locked = sbx_asprintf("%s/worktrees/%s/locked", common, w->name);
+	struct stat st;
+	int sound = sbx_git_check_worktree(common, w->name, NULL, &w->path);
 
-	if (git_worktree_lookup(&wt, repo, w->name) < 0)
-		return sbx_git_fail("cannot read worktree '%s'", w->name);
-	w->path = sbx_git_without_slash(git_worktree_path(wt));
-	w->locked = git_worktree_is_locked(NULL, wt) > 0;
+	w->locked = lstat(locked, &st) == 0;
+	free(locked);
+	if (!w->path)
+		w->path = sbx_asprintf("%s/worktrees/%s", common, w->name);
+	if (sound) {
+		w->broken = sound < 0;
+		w->missing = sound > 0;
+		if (sound < 0)
+			w->problem = sbx_strdup(sbx_last_error());
+		sbx_clear_error();
+		read_record_head(repo, common, w);
+		return;
+	}
+	if (git_worktree_lookup(&wt, repo, w->name) < 0) {
+		sbx_git_fail("cannot read the worktree record '%s/worktrees/%s'", common, w->name);
+		w->broken = 1;
+		w->problem = sbx_strdup(sbx_last_error());
+		sbx_clear_error();
+		return;
+	}
 	if (git_worktree_validate(wt) < 0 || git_repository_open_from_worktree(&wtrepo, wt) < 0) {
 		w->missing = 1;
-		read_record_head(repo, w);
+		read_record_head(repo, common, w);
 	} else {
 		describe(wtrepo, w, flags);
 	}
 	git_error_clear();
 	git_repository_free(wtrepo);
 	git_worktree_free(wt);
-	return 0;
 }
 
 static int by_path(const void *a, const void *b)
@@ -146,12 +179,42 @@ static int by_path(const void *a, const void *b)
 		      ((const struct sbx_git_worktree *)b)->path);
 }
 
+/*
+ * The names of the records in common/worktrees: all of them, where
+ * git_worktree_list skips those whose files are not regular (a FIFO, a
+ * dangling link), which are then shown broken rather than hidden.
+ */
+static int record_names(const char *common, struct sbx_strvec *names)
+{
+	int cfd = sbx_safe_open_dir(common), fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (cfd < 0)
+		return -1;
+	fd = sbx_safe_openat(cfd, "worktrees", O_RDONLY | O_DIRECTORY, 0);
+	close(cfd);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return sbx_error_errno("cannot list '%s/worktrees'", common);
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			sbx_strvec_push(names, e->d_name);
+	closedir(d);
+	return 0;
+}
+
 int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree **out,
 		      size_t *nr)
 {
 	git_repository *repo = NULL, *main_repo = NULL;
-	git_strarray names = { NULL, 0 };
+	struct sbx_strvec names = SBX_STRVEC_INIT;
 	struct sbx_git_worktree *w = NULL;
+	char *common = NULL;
 	size_t n = 0;
 	int ret = -1;
 
@@ -159,28 +222,30 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 	*nr = 0;
 	if (sbx_git_open(&repo, dir))
 		return -1;
+	common = realpath(git_repository_commondir(repo), NULL);
+	if (!common) {
+		sbx_error_errno("cannot resolve '%s'", git_repository_commondir(repo));
+		goto out;
+	}
 	if (git_repository_open(&main_repo, git_repository_commondir(repo)) < 0) {
 		sbx_git_fail("cannot open the main repository of '%s'", dir);
 		goto out;
 	}
-	if (git_worktree_list(&names, repo) < 0) {
-		sbx_git_fail("cannot list the worktrees of '%s'", dir);
+	if (record_names(common, &names))
 		goto out;
-	}
-	w = sbx_calloc(names.count + 1, sizeof(*w));
+	w = sbx_calloc(names.nr + 1, sizeof(*w));
 	w[0].main = 1;
 	w[0].bare = git_repository_is_bare(main_repo);
 	w[0].path = sbx_git_without_slash(w[0].bare ? git_repository_path(main_repo)
 						    : git_repository_workdir(main_repo));
-	for (size_t i = 0; i <= names.count; i++) {
+	for (size_t i = 0; i <= names.nr; i++) {
 		w[i].ahead = w[i].behind = w[i].dirty = -1;
 		if (i)
-			w[i].name = sbx_strdup(names.strings[i - 1]);
+			w[i].name = sbx_strdup(names.v[i - 1]);
 	}
 	describe(main_repo, &w[0], flags);
-	for (n = 1; n <= names.count; n++)
-		if (fill_linked(repo, &w[n], flags))
-			goto out;
+	for (n = 1; n <= names.nr; n++)
+		fill_linked(repo, common, &w[n], flags);
 	qsort(w + 1, n - 1, sizeof(*w), by_path);
 	if (flags & SBX_GIT_WT_COUNTS)
 		for (size_t i = 0; i < n; i++)
@@ -190,8 +255,9 @@ int sbx_git_worktrees(const char *dir, unsigned flags, struct sbx_git_worktree *
 	w = NULL;
 	ret = 0;
 out:
-	sbx_git_worktrees_free(w, names.count + 1);
-	git_strarray_dispose(&names);
+	sbx_git_worktrees_free(w, names.nr + 1);
+	free(common);
+	sbx_strvec_clear(&names);
 	git_repository_free(main_repo);
 	git_repository_free(repo);
 	return ret;
@@ -284,17 +350,24 @@ static int get_branch(git_repository *repo, const char *dir, const char *branch,
 	return 0;
 }
 
-/* Undoes a failed git_worktree_add: its record, and the directory it made. */
-static void forget(git_repository *repo, const char *name)
+/*
+ * Undoes a failed git_worktree_add: its record, and the directory at path
+ * it made (which did not exist before), without following a link in it.
+ */
+static void forget(git_repository *repo, const char *name, const char *path)
 {
 	git_worktree *wt = NULL;
 	git_worktree_prune_options o = GIT_WORKTREE_PRUNE_OPTIONS_INIT;
+	char *why = sbx_strdup(sbx_last_error());	/* the failure to report */
 
-	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED |
-		  GIT_WORKTREE_PRUNE_WORKING_TREE;
+	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_LOCKED;
 	if (git_worktree_lookup(&wt, repo, name) == 0)
 		git_worktree_prune(wt, &o);
 	git_worktree_free(wt);
+	git_error_clear();
+	sbx_safe_remove_tree(path);
+	sbx_error("%s", why);
+	free(why);
 }
 
 int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
@@ -328,7 +401,7 @@ int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
 	opts.ref = ref;
 	if (git_worktree_add(&wt, repo, name, path, &opts) < 0) {
 		sbx_git_fail("cannot add a worktree at '%s'", path);
-		forget(repo, name);
+		forget(repo, name, path);
 		goto undo;
 	}
 	ret = 0;
@@ -342,40 +415,6 @@ out:
 	free(parent);
 	git_worktree_free(wt);
 	git_reference_free(ref);
-	git_repository_free(repo);
-	return ret;
-}
-
-int sbx_git_worktree_remove(const char *dir, const char *name, int force)
-{
-	git_repository *repo = NULL;
-	git_worktree *wt = NULL;
-	git_worktree_prune_options o = GIT_WORKTREE_PRUNE_OPTIONS_INIT;
-	git_buf reason = GIT_BUF_INIT;
-	int ret = -1;
-
-	if (sbx_git_open(&repo, dir))
-		return -1;
-	if (git_worktree_lookup(&wt, repo, name) < 0) {
-		sbx_git_fail("there is no worktree '%s'", name);
-		goto out;
-	}
-	if (!force && git_worktree_is_locked(&reason, wt) > 0) {
-		sbx_error("the worktree at '%s' is locked%s%s%s: unlock it (git worktree unlock) "
-			  "or use --force", git_worktree_path(wt), reason.size ? " (" : "",
-			  reason.size ? reason.ptr : "", reason.size ? ")" : "");
-		goto out;
-	}
-	o.flags = GIT_WORKTREE_PRUNE_VALID | GIT_WORKTREE_PRUNE_WORKING_TREE |
-		  (force ? GIT_WORKTREE_PRUNE_LOCKED : 0);
-	if (git_worktree_prune(wt, &o) < 0) {
-		sbx_git_fail("cannot remove the worktree at '%s'", git_worktree_path(wt));
-		goto out;
-	}
-	ret = 0;
-out:
-	git_buf_dispose(&reason);
-	git_worktree_free(wt);
 	git_repository_free(repo);
 	return ret;
 }

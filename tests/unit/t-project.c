@@ -7,6 +7,7 @@
 #include "scratch.h"
 
 #include "error.h"
+#include "gitcheck.h"
 #include "gitlayout.h"
 #include "names.h"
 #include "paths.h"
@@ -27,6 +28,21 @@ struct want {
 	int in_git, worktree, submodule, bare;
 };
 
+/* What the files say of start (lib/gitlayout.h), after sbx_git_check_files. */
+static int layout(const char *start)
+{
+	struct sbx_git_files files;
+	struct sbx_git_repo repo;
+	int ret = sbx_git_check_files(start, &files);
+
+	if (!ret)
+		ret = sbx_git_layout(&files, &repo);
+	if (ret == 0)
+		sbx_git_repo_release(&repo);
+	sbx_git_files_release(&files);
+	return ret;
+}
+
 /*
  * Detects from w->start twice, the files first (lib/gitlayout.c) and libgit2
  * alone: both must give what w wants. fast says whether the files answer
@@ -35,14 +51,10 @@ struct want {
 static void check(const struct want *w, int repo_mode, int fast)
 {
 	const char *how[2] = { "", " (libgit2)" };
-	struct sbx_git_repo repo;
 	char *start = at(w->start), *paths[5];
 	const char *rel[5] = { w->dir, w->main_dir, w->git_dir, w->common_dir, NULL };
-	int layout = sbx_git_layout(start, &repo);
 
-	if (layout == 0)
-		sbx_git_repo_release(&repo);
-	is_int(layout != SBX_GIT_LAYOUT_UNSURE, fast, "%s: the files %s", w->start,
+	is_int(layout(start) != SBX_GIT_LAYOUT_UNSURE, fast, "%s: the files %s", w->start,
 	       fast ? "answer" : "leave it to libgit2");
 	for (int i = 0; i < 5; i++)
 		paths[i] = at(rel[i]);
@@ -69,6 +81,100 @@ static void check(const struct want *w, int repo_mode, int fast)
 	for (int i = 0; i < 5; i++)
 		free(paths[i]);
 	free(start);
+}
+
+/*
+ * Detecting from start is refused, the files first and libgit2 alone, with
+ * one line that contains before, rel (relative to the scratch directory),
+ * then after.
+ */
+static void refused(const char *start, const char *before, const char *rel, const char *after)
+{
+	char *path = at(start), *file = at(rel), *want = sbx_asprintf("%s%s%s", before, file, after);
+
+	for (int k = 0; k < 2; k++) {
+		struct sbx_project p;
+		int ret = sbx_project_detect_flags(&p, path, k ? SBX_PROJECT_LIBGIT2 : 0);
+
+		if (!ret)
+			sbx_project_release(&p);
+		is_int(ret, -2, "%s%s: refused", start, k ? " (libgit2)" : "");
+		like(sbx_last_error(), want, "%s%s: naming '%s'", start, k ? " (libgit2)" : "", rel);
+		ok(!strchr(sbx_last_error(), '\n'), "%s%s: in one line", start, k ? " (libgit2)" : "");
+	}
+	free(path);
+	free(file);
+	free(want);
+}
+
+/* Layouts written as a hostile sandbox (or a tarball) would: refused by both ways. */
+static void test_hostile(void)
+{
+	const char *wt = "h-wt/.git/worktrees/h-wt-side";
+
+	sh("git init -q -b main h-main && git -C h-main commit -q --allow-empty -m h && "
+	   "echo \"$PWD/other/.git\" >h-main/.git/commondir");
+	refused("h-main", "'", "h-main/.git/commondir", "' points git at another repository's "
+		"objects and refs, and git writes one only in a linked worktree's record "
+		"(.git/worktrees/NAME): remove it (rm '");
+	refused("h-main/.git", "'", "h-main/.git/commondir", "' points git at another");
+
+	sh("mkdir h-plain && echo \"gitdir: $PWD/other/.git\" >h-plain/.git");
+	refused("h-plain", "'", "h-plain", "/.git' names '");
+	refused("h-plain", "which is neither inside '", "h-plain", "' nor a linked worktree's "
+		"record nor a submodule's git directory: move that git directory here");
+
+	sh("mkdir h-link && ln -s ../other/.git h-link/.git");
+	refused("h-link", "'", "h-link/.git", "' is a symbolic link, which sbx does not follow");
+	sh("mkdir h-fifo && mkfifo h-fifo/.git");
+	refused("h-fifo", "'", "h-fifo/.git", "' is neither a git directory nor a .git file");
+
+	sh("git init -q -b main h-cfifo && git -C h-cfifo commit -q --allow-empty -m h && "
+	   "mkfifo h-cfifo/.git/commondir");
+	refused("h-cfifo", "'", "h-cfifo/.git/commondir", "' points git at another");
+	sh("git init -q -b main h-gitdir && git -C h-gitdir commit -q --allow-empty -m h && "
+	   "echo \"$PWD/home/.git\" >h-gitdir/.git/gitdir");
+	refused("h-gitdir", "'", "h-gitdir/.git/gitdir", "' names a work tree for libgit2, and "
+		"git writes one only in a linked worktree's record");
+
+	/* A linked worktree whose record was turned to the main checkout, or elsewhere. */
+	sh("git init -q -b main h-wt && git -C h-wt commit -q --allow-empty -m h && "
+	   "git -C h-wt worktree add -q -b side ../h-wt-side && "
+	   "echo \"$PWD/h-wt/.git\" >%s/gitdir", wt);
+	refused("h-wt-side", "'", wt, "/gitdir' points at '");
+	refused("h-wt-side", "not at '", "h-wt-side", "/.git' which names the record: repair it "
+		"(git -C '");
+	sh("git -C h-wt worktree repair ../h-wt-side && echo \"$PWD/other/.git\" >%s/commondir",
+	   wt);
+	refused("h-wt-side", "'", wt, "/commondir' names '");
+	sh("rm %s/commondir && ln -s ../../../other/.git %s/commondir", wt, wt);
+	refused("h-wt-side", "cannot read '", wt, "/commondir': it is a symbolic link");
+	sh("rm %s/commondir && mkfifo %s/commondir", wt, wt);
+	refused("h-wt-side", "cannot read '", wt, "/commondir': not a regular file");
+
+	/* A submodule's git directory must be in its superproject's modules/. */
+	sh("mkdir super/h-sub && echo \"gitdir: $PWD/other/.git\" >super/h-sub/.git");
+	refused("super/h-sub", "'", "super/h-sub", "/.git' names '");
+	sh("mkdir super/h-sub2 && "
+	   "echo 'gitdir: ../.git/modules/../../../other/.git' >super/h-sub2/.git");
+	refused("super/h-sub2", "'", "super/h-sub2", "/.git' names '");
+
+	/* What libgit2 1.5 cannot read right, named rather than misread. */
+	sh("git init -q -b main h-ext1 && git -C h-ext1 config extensions.worktreeConfig true");
+	refused("h-ext1", "'", "h-ext1/.git/config", "' sets extensions.worktreeConfig, which "
+		"sbx's libgit2 cannot handle");
+	sh("git init -q -b main h-ext2 && git -C h-ext2 config core.repositoryformatversion 1 && "
+	   "printf '[extensions]\\n\\trefStorage = reftable\\n' >>h-ext2/.git/config");
+	refused("h-ext2", "'", "h-ext2/.git/config", "' sets extensions.refStorage to "
+		"'reftable', which sbx's libgit2 cannot handle");
+	sh("git init -q -b main h-ext3 && git -C h-ext3 config core.repositoryformatversion 1 && "
+	   "printf '[Extensions] objectformat = \"sha256\"\\n' >>h-ext3/.git/config");
+	refused("h-ext3", "'", "h-ext3/.git/config", "' sets extensions.objectFormat to "
+		"'sha256', which sbx's libgit2 cannot handle");
+
+	/* A .git file naming a git directory inside the project is no wider. */
+	check(&(struct want){ "in-sub", "in-sub", "in-sub", "in-sub/.gitdir", "in-sub/.gitdir",
+			      "in-sub", 1, 0, 0, 0 }, 0, 1);
 }
 
 static char *template_of(const char *rel, int persistent)
@@ -154,20 +260,19 @@ int main(void)
 	check(&(struct want){ "super/mods", "super", "super", "super/.git", "super/.git", "super",
 			      1, 0, 0, 0 }, 0, 1);
 	check(&(struct want){ "det", "det", "det", "det/.git", "det/.git", "det", 1, 0, 0, 0 }, 0, 1);
-	check(&(struct want){ "sep", "sep", "sep", "seps.git", "seps.git", "sep", 1, 0, 0, 0 }, 0, 1);
 	check(&(struct want){ "cw-top", "cw-top", "cw-top", NULL, NULL, "cw-top", 0, 0, 0, 0 }, 0, 1);
 	check(&(struct want){ "cw", "cw-top", "cw-top", "cw/.git", "cw/.git", "cw-top", 1, 0, 0, 0 },
 	      0, 0);
 	check(&(struct want){ "inc", "inc", "inc", "inc/.git", "inc/.git", "inc", 1, 0, 0, 0 }, 0, 0);
 	check(&(struct want){ "plain/x", "plain/x", "plain/x", NULL, NULL, "x", 0, 0, 0, 0 }, 0, 1);
 	path = at("fmt1");
-	is_int(sbx_git_layout(path, &(struct sbx_git_repo){ 0 }), SBX_GIT_LAYOUT_UNSURE,
+	is_int(layout(path), SBX_GIT_LAYOUT_UNSURE,
 	       "format version 1: left to libgit2");
 	free(path);
 	if (geteuid() == 0) {
 		sh("chown -R 12345 other");
 		path = at("other");
-		is_int(sbx_git_layout(path, &(struct sbx_git_repo){ 0 }), SBX_GIT_LAYOUT_UNSURE,
+		is_int(layout(path), SBX_GIT_LAYOUT_UNSURE,
 		       "another user's repository: left to libgit2");
 		is_int(sbx_project_detect(&p, path), -1, "which refuses it");
 		like(sbx_last_error(), "belongs to another user: run sbx as its owner, or trust it "
@@ -196,6 +301,11 @@ int main(void)
 	like(sbx_last_error(), "missing", "is named");
 	free(path);
 
+	/* git init --separate-git-dir: a .git file naming what is not this project's. */
+	refused("sep", "'", "sep", "/.git' names '");
+	sh("git init -q -b main in-sub && git -C in-sub commit -q --allow-empty -m i && "
+	   "mv in-sub/.git in-sub/.gitdir && echo 'gitdir: .gitdir' >in-sub/.git");
+	test_hostile();
 	test_names();
 	scratch_done();
 	free(home);

@@ -101,6 +101,89 @@ static void test_prune_parents(void)
 	free(wts);
 }
 
+/* The listed worktree whose path is path, or NULL. */
+static const struct sbx_git_worktree *listed(const struct sbx_git_worktree *w, size_t nr,
+					     const char *path)
+{
+	for (size_t i = 1; i < nr; i++)
+		if (!strcmp(w[i].path, path))
+			return &w[i];
+	return NULL;
+}
+
+/*
+ * Records rewritten as a hostile sandbox would: listed as broken, never
+ * removed, and what they name survives.
+ */
+static void test_hostile(const struct sbx_gitmod *git, const char *app, const char *common)
+{
+	struct sbx_git_worktree *w = NULL;
+	const struct sbx_git_worktree *e;
+	char *evil = sbx_asprintf("%s/wts/evil", scratch), *gone = sbx_asprintf("%s/wts/gone", scratch);
+	char *self = sbx_asprintf("%s/wts/self", scratch);
+	size_t nr = 0;
+	int created;
+
+	is_int(git->worktree_add(app, "evil", NULL, evil, &created), 0, "hostile: a worktree");
+	sh("echo \"%s/.git\" >app/.git/worktrees/evil/gitdir", app);
+	is_int(git->worktrees(app, SBX_GIT_WT_STATUS, &w, &nr), 0, "hostile: listed");
+	e = listed(w, nr, app);
+	ok(e && e->broken && !e->missing, "a record naming the main checkout is broken");
+	like(e ? e->problem : NULL, "/.git/worktrees/evil/gitdir' points at '",
+	     "naming the record's file");
+	ok(e && e->dirty == -1, "and nothing is read through it");
+	sbx_git_worktrees_free(w, nr);
+	is_int(sbx_worktree_remove(common, "evil"), -1, "which is never removed");
+	like(sbx_last_error(), "which holds the repository", "saying why");
+	ok(succeeds("test -f app/a && test -d app/.git/objects"), "the main checkout survives");
+	ok(succeeds("test -d app/.git/worktrees/evil && test -f wts/evil/.git"),
+	   "and so do the record and the worktree");
+
+	/* A directory whose .git is a directory: another checkout. */
+	sh("git init -q wts/other && echo \"%s/wts/other/.git\" >app/.git/worktrees/evil/gitdir",
+	   scratch);
+	is_int(sbx_worktree_remove(common, "evil"), -1, "a checkout of its own is never removed");
+	like(sbx_last_error(), "/wts/other', a checkout of its own (its .git is a directory)",
+	     "naming it");
+	ok(succeeds("test -d wts/other/.git"), "it survives");
+
+	/* A directory whose .git file names another record. */
+	sh("mkdir wts/self && echo 'gitdir: %s/worktrees/one' >wts/self/.git && "
+	   "echo \"%s/.git\" >app/.git/worktrees/evil/gitdir", common, self);
+	is_int(sbx_worktree_remove(common, "evil"), -1, "a .git file naming another record");
+	like(sbx_last_error(), "/wts/self', whose .git file does not name the record back",
+	     "is refused");
+	ok(succeeds("test -f wts/self/.git"), "and kept");
+
+	/* Links and FIFOs in the record are never followed or blocked on. */
+	sh("rm app/.git/worktrees/evil/gitdir && ln -s ../../../wts/self/.git "
+	   "app/.git/worktrees/evil/gitdir");
+	is_int(sbx_worktree_remove(common, "evil"), -1, "a linked gitdir record");
+	like(sbx_last_error(), "it is a symbolic link", "is refused");
+	sh("rm app/.git/worktrees/evil/gitdir && mkfifo app/.git/worktrees/evil/gitdir");
+	is_int(sbx_worktree_remove(common, "evil"), -1, "a FIFO as the record");
+	like(sbx_last_error(), "not a regular file", "is refused without blocking");
+	is_int(git->worktrees(app, 0, &w, &nr), 0, "listed with a FIFO as the record");
+	sbx_git_worktrees_free(w, nr);
+
+	/* Put right, it goes; a record whose directory is gone goes alone. */
+	sh("rm app/.git/worktrees/evil/gitdir && echo \"%s/.git\" >app/.git/worktrees/evil/gitdir",
+	   evil);
+	is_int(sbx_worktree_remove(common, "evil"), 0, "a sound record is removed");
+	ok(!succeeds("test -e wts/evil || test -e app/.git/worktrees/evil"), "with its directory");
+	is_int(git->worktree_add(app, "gone", NULL, gone, &created), 0, "another worktree");
+	sh("rm -r wts/gone");
+	is_int(git->worktrees(app, 0, &w, &nr), 0, "listed once its directory is gone");
+	e = listed(w, nr, gone);
+	ok(e && e->missing && !e->broken, "as missing, not broken");
+	sbx_git_worktrees_free(w, nr);
+	is_int(sbx_worktree_remove(common, "gone"), 0, "its record is removed");
+	ok(!succeeds("test -e app/.git/worktrees/gone"), "and is gone");
+	free(evil);
+	free(gone);
+	free(self);
+}
+
 static void test_module(void)
 {
 	const struct sbx_gitmod *git = sbx_gitmod();
@@ -108,6 +191,7 @@ static void test_module(void)
 	char *app = sbx_asprintf("%s/app", scratch);
 	char *one = sbx_asprintf("%s/wts/one", scratch);
 	char *two = sbx_asprintf("%s/wts/two", scratch);
+	char *common = sbx_asprintf("%s/.git", app);
 	size_t nr = 0;
 	int created = -1;
 
@@ -149,9 +233,10 @@ static void test_module(void)
 	is_int(git->merged(app, "nope", "main"), -1, "merged: no such branch");
 	is_int(git->resolve(app, "one~1"), 0, "resolve: a revision");
 	is_int(git->resolve(app, "nope"), -1, "resolve: nothing");
-	is_int(git->worktree_remove(app, "two", 0), 0, "remove");
+	is_int(sbx_worktree_remove(common, "two"), 0, "remove");
 	ok(access(two, F_OK) != 0, "remove: the directory is gone");
-	is_int(git->worktree_remove(app, "two", 0), -1, "remove: twice is an error");
+	ok(!succeeds("test -e app/.git/worktrees/two"), "remove: and its record");
+	is_int(sbx_worktree_remove(common, "two"), -1, "remove: twice is an error");
 	is_int(git->branch_delete(app, "one"), -1, "delete: not a branch checked out");
 	sh("git -C app config branch.two.remote origin && git -C app config branch.two.merge "
 	   "refs/heads/two && git -C app config branch.two.x.y keep && "
@@ -162,9 +247,11 @@ static void test_module(void)
 	ok(succeeds("git -C app config branch.two.x.y"), "delete: not a deeper section");
 	ok(succeeds("git -C app config branch.two2.remote"), "delete: nor another branch's");
 	is_int(git->branch_delete(app, "two"), -1, "delete: twice is an error");
+	test_hostile(git, app, common);
 	free(app);
 	free(one);
 	free(two);
+	free(common);
 }
 
 int main(void)
