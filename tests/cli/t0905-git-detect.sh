@@ -123,7 +123,7 @@ test_expect_success 'a submodule: its git directory in the superproject'"'"'s mo
 	git -C super commit -q -m sub &&
 	(cd super/sub && fake_shell) &&
 	binds >binds.out &&
-	test_grep -x -F -e "--bind $TRASH/super/.git/modules/sub $TRASH/super/.git/modules/sub" binds.out &&
+	test_grep -x -F -e "--bind-fd $TRASH/super/.git/modules/sub $TRASH/super/.git/modules/sub" binds.out &&
 	! grep -F " $TRASH/super " binds.out &&
 	mkdir super/evil &&
 	echo "gitdir: ../../other/.git" >super/evil/.git &&
