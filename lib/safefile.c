@@ -144,33 +144,35 @@ int sbx_safe_read_fd(int fd, const char *what, size_t max, struct sbx_buf *out)
 	}
 }
 
+int sbx_safe_read_at(int dirfd, const char *rel, const char *what, size_t max,
+		     struct sbx_buf *out)
+{
+	int fd = sbx_safe_openat(dirfd, rel, O_RDONLY | O_NONBLOCK, 0), ret;
+
+	if (fd < 0 && errno == ENOENT)
+		return 1;
+	if (fd < 0 && errno == ELOOP)
+		return sbx_error("cannot read '%s': it is a symbolic link", what);
+	if (fd < 0 && (errno == EXDEV || errno == EINVAL))
+		return sbx_error("cannot read '%s': it leads out of its directory", what);
+	if (fd < 0)
+		return sbx_error_errno("cannot read '%s'", what);
+	ret = sbx_safe_read_fd(fd, what, max, out);
+	close(fd);
+	return ret;
+}
+
 int sbx_safe_read(const char *dir, const char *rel, size_t max, struct sbx_buf *out)
 {
-	char *what = sbx_asprintf("%s/%s", dir, rel);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1, ret;
+	char *what = dir ? sbx_asprintf("%s/%s", dir, rel) : sbx_strdup(rel);
+	int dfd = open(dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
 
-	if (dfd < 0 && errno == ENOENT) {
+	if (dfd < 0 && errno == ENOENT)
 		ret = 1;
-		goto out;
-	}
-	if (dfd < 0) {
-		ret = sbx_error_errno("cannot open '%s'", dir);
-		goto out;
-	}
-	fd = sbx_safe_openat(dfd, rel, O_RDONLY | O_NONBLOCK, 0);
-	if (fd < 0 && errno == ENOENT)
-		ret = 1;
-	else if (fd < 0 && errno == ELOOP)
-		ret = sbx_error("cannot read '%s': it is a symbolic link", what);
-	else if (fd < 0 && (errno == EXDEV || errno == EINVAL))
-		ret = sbx_error("cannot read '%s': it leads out of '%s'", what, dir);
-	else if (fd < 0)
-		ret = sbx_error_errno("cannot read '%s'", what);
+	else if (dfd < 0)
+		ret = sbx_error_errno("cannot open '%s'", dir ? dir : "/");
 	else
-		ret = sbx_safe_read_fd(fd, what, max, out);
-out:
-	if (fd >= 0)
-		close(fd);
+		ret = sbx_safe_read_at(dfd, dir ? rel : rel + strspn(rel, "/"), what, max, out);
 	if (dfd >= 0)
 		close(dfd);
 	free(what);

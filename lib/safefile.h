@@ -40,6 +40,9 @@ int sbx_safe_openat(int dirfd, const char *rel, int flags, mode_t mode);
  * larger than max, or unreadable.
  */
 int sbx_safe_read(const char *dir, const char *rel, size_t max, struct sbx_buf *out);
+/* The same below the open directory dirfd, naming the file `what` in messages. */
+int sbx_safe_read_at(int dirfd, const char *rel, const char *what, size_t max,
+		     struct sbx_buf *out);
 /* The same for an open descriptor (fstat must say regular). */
 int sbx_safe_read_fd(int fd, const char *what, size_t max, struct sbx_buf *out);
 
