@@ -118,6 +118,7 @@ static int deliver_env(const struct sbx_session *s, const char *name, char **env
 	sbx_lima_call_init(&c, name, "shell", "--workdir", "/", name, "sh", "-c", receive, NULL);
 	c.input = &script;
 	c.out = &out;
+	c.out_max = 4096;	/* a file name */
 	ret = sbx_lima_call_must(&c, "cannot hand the environment to '%s'", name);
 	if (!ret && (strncmp(out.buf, "/dev/shm/sbx-env.", 17) || strpbrk(out.buf, " \t\n'\"")))
 		ret = sbx_error("cannot hand the environment to '%s': the guest answered '%.60s' "

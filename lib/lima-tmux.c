@@ -18,6 +18,9 @@
 
 /* ---------------------------------------------------------------- tmux (tmux.h) */
 
+/* "running\n" or a status: the guest's answer, which the agent could lengthen, is no longer. */
+#define STATUS_MAX 16
+
 /*
  * The terminal's tmux client in the guest, then whether the agent ended:
  * *ended is 0 when the client detached (or the terminal went away), else 1
@@ -55,6 +58,7 @@ static int attach_guest(const char *dir, const char *name, const char *session, 
 	sbx_lima_call_init(&k, name, "shell", name, NULL);
 	sbx_tmux_lima_state_argv(session, &k.args);
 	k.out = &out;
+	k.out_max = STATUS_MAX;
 	if (!sbx_lima_call_run(&k) && strcmp(out.buf, "running\n")) {
 		code = sbx_tmux_parse_status(out.buf);
 		*ended = 1;
@@ -92,6 +96,7 @@ static int keep_tmux(const struct sbx_session *s, const char *name, const char *
 		sbx_lima_call_init(&c, name, "shell", name, NULL);
 		sbx_tmux_lima_wait_argv(session, &c.args);
 		c.out = &out;
+		c.out_max = STATUS_MAX;
 		code = sbx_lima_call_run(&c);
 		if (!code)
 			st = sbx_tmux_parse_status(out.buf);
