@@ -597,7 +597,6 @@ static int reap(int dry_run, cJSON *removed)
 	for (const cJSON *r = records->child; r; r = r->next) {
 		const char *name = sbx_json_get_string(r, "name");
 		const char *backend = sbx_json_get_string(r, "backend");
-		const char *kind = sbx_json_get_string(r, "kind");
 		char *dir;
 
 		if (!name || !backend || strcmp(backend, BACKEND) || sbx_owner_alive(r))
@@ -606,7 +605,8 @@ static int reap(int dry_run, cJSON *removed)
 			sbx_json_append(removed, sbx_json_new_string(name));
 		if (dry_run)
 			continue;
-		dir = kind && !strcmp(kind, "session") ? sbx_bwrap_session_dir(name) : NULL;
+		/* A session's home, or a persistent sandbox's run directory (tmux). */
+		dir = sbx_bwrap_session_dir(name);
 		if ((dir && sbx_safe_remove_tree(dir)) || sbx_owner_remove(name))
 			ret = -1;
 		free(dir);
