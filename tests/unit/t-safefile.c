@@ -23,6 +23,8 @@ static int exists(const char *rel)
 static void reads(void)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
+	char *p;
+	int dfd;
 
 	sh("mkdir -p d/sub && printf hello >d/sub/f && printf secret >outside");
 	sh("ln -s ../outside d/link && ln -s sub d/dirlink && mkfifo d/fifo");
@@ -42,6 +44,21 @@ static void reads(void)
 	like(sbx_last_error(), "larger than 4096", "naming the bound");
 	is_int(sbx_safe_read(scratch, "d/zero", 4096, &b), -1, "a link to /dev/zero is refused");
 	is_int(b.len, 0, "and nothing was read");
+	p = sbx_asprintf("%s/d/sub/f", scratch);
+	is_int(sbx_safe_read(NULL, p, 100, &b), 0, "without a directory: an absolute path");
+	is_str(b.buf, "hello", "read");
+	free(p);
+	sbx_buf_reset(&b);
+	p = sbx_asprintf("%s/d/dirlink/f", scratch);
+	is_int(sbx_safe_read(NULL, p, 100, &b), -1, "whose links are refused on the way too");
+	free(p);
+	dfd = open(scratch, O_RDONLY | O_DIRECTORY);
+	is_int(sbx_safe_read_at(dfd, "d/link", "~/the-file", 100, &b), -1, "below a descriptor");
+	is_str(sbx_last_error(), "cannot read '~/the-file': it is a symbolic link",
+	       "named as the caller says");
+	is_int(sbx_safe_read_at(dfd, "d/fifo", "~/fifo", 100, &b), -1, "a FIFO there too");
+	is_int(sbx_safe_read_at(dfd, "d/nothing", "~/nothing", 100, &b), 1, "and missing is 1");
+	close(dfd);
 	sbx_buf_release(&b);
 	sbx_clear_error();
 }
