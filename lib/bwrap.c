@@ -404,6 +404,31 @@ static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
 	return exe && sock ? 0 : -1;
 }
 
+/*
+ * bwrap makes a mount point inside the home following the links on its way,
+ * even out of the sandbox (an absolute link resolves in bwrap's own root, where
+ * the host's is /oldroot): it would make directories and files on the host.
+ * The agent writes the home (a persistent one, or the template's through
+ * plugin scripts), so such links on the way to target go first.
+ */
+static int no_links_in_home(const char *home, const struct sandbox_user *u, const char *target)
+{
+	size_t len = strlen(u->home);
+	int fd, ret;
+
+	if (strncmp(target, u->home, len) || target[len] != '/')
+		return 0;
+	fd = sbx_safe_open_dir(home);
+	if (fd < 0)
+		return -1;
+	ret = sbx_safe_unlink_links(fd, target + len + 1);
+	close(fd);
+	if (ret > 0)
+		sbx_warn("a symbolic link on the way to '~/%s' in the sandbox home was removed: "
+			 "sbx mounts there", target + len + 1);
+	return ret < 0 ? -1 : 0;
+}
+
 struct sandbox {
 	struct sbx_strvec args;
 	struct sbx_strvec env;
@@ -488,10 +513,13 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		goto out;
 	for (size_t i = 0; i < s->nr_mounts; i++) {
 		char *target = guest_path(s->mounts[i].guest, &u);
+		int bad = no_links_in_home(home, &u, target);
 
 		sbx_strvec_pushv(&b->args, (const char *[]){
 			s->mounts[i].writable ? "--bind" : "--ro-bind", s->mounts[i].host, target, NULL });
 		free(target);
+		if (bad)
+			goto out;
 	}
 	if (s->forward_ssh_agent && auth && *auth) {
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", auth, "/run/sbx/ssh-agent.sock", NULL });

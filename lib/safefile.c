@@ -179,6 +179,47 @@ int sbx_safe_read(const char *dir, const char *rel, size_t max, struct sbx_buf *
 	return ret;
 }
 
+int sbx_safe_unlink_links(int dirfd, const char *rel)
+{
+	char *copy = sbx_strdup(rel), *p = copy, *name;
+	int fd = dirfd, removed = 0, ret = 0;
+	struct stat st;
+
+	if (!*rel || rel[0] == '/' || has_dotdot(rel)) {
+		free(copy);
+		return sbx_error("'%s' is not a path below its directory", rel);
+	}
+	while ((name = strsep(&p, "/"))) {
+		int sub;
+
+		if (!*name || !strcmp(name, "."))
+			continue;
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW))
+			break;
+		if (S_ISLNK(st.st_mode)) {
+			if (unlinkat(fd, name, 0) && errno != ENOENT) {
+				ret = sbx_error_errno("cannot remove the link '%s' on the way to '%s'",
+						      name, rel);
+				break;
+			}
+			removed++;
+			break;		/* now missing: the rest is made anew */
+		}
+		if (!S_ISDIR(st.st_mode) || !p)
+			break;
+		sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			break;
+		if (fd != dirfd)
+			close(fd);
+		fd = sub;
+	}
+	if (fd != dirfd)
+		close(fd);
+	free(copy);
+	return ret ? ret : removed;
+}
+
 /* Removal: one descriptor open at a time, so that no depth is too deep. */
 
 struct level {
