@@ -25,10 +25,12 @@
 	"mv -f \"$0.tmp\" \"$0\""
 /*
  * Prints the status file $f, or 129 when there is none: the agent can
- * write it, so only a plain file, and only its first bytes. (sbx bounds
- * what it reads of the answer too, tmux.h.)
+ * write it, so only a plain file, only its first bytes, and not for long (a
+ * FIFO swapped in after the test would hold head). sbx bounds what it reads
+ * of the answer too (tmux.h).
  */
-#define STATUS_OF "if [ -f \"$f\" ] && [ ! -h \"$f\" ]; then head -c 8 \"$f\"; else echo 129; fi\n"
+#define STATUS_OF "if [ -f \"$f\" ] && [ ! -h \"$f\" ]; then timeout 5 head -c 8 \"$f\"; " \
+	"else echo 129; fi\n"
 
 /* bwrap: sh -c BWRAP_MAIN sbx-tmux SESSION LAUNCHER... */
 static const char bwrap_main[] =
@@ -43,6 +45,7 @@ static const char bwrap_main[] =
 	"done\n"
 	"f=$dir/status\n"
 	"st=$(" STATUS_OF ")\n"
+	"case $st in '' | *[!0-9]*) exit 129 ;; esac\n"
 	"exit \"$st\"\n";
 
 #define LIMA_DIR "dir=$HOME/.cache/sbx-tmux\n"
