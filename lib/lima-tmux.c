@@ -60,9 +60,9 @@ static int attach_guest(const char *dir, const char *name, const char *session, 
 	k.out = &out;
 	k.out_max = STATUS_MAX;
 	if (!sbx_lima_call_run(&k) && strcmp(out.buf, "running\n")) {
-		/* No status to trust (the agent can write it): the keeper's exit says how it ended. */
+		/* The agent can write its status: what is no number is none (129, as a missing one). */
 		code = sbx_tmux_parse_status(out.buf);
-		code = code < 0 ? 0 : code;
+		code = code < 0 ? 129 : code;
 		*ended = 1;
 	} else {
 		code = 0;
@@ -100,8 +100,10 @@ static int keep_tmux(const struct sbx_session *s, const char *name, const char *
 		c.out = &out;
 		c.out_max = STATUS_MAX;
 		code = sbx_lima_call_run(&c);
-		if (!code && (st = sbx_tmux_parse_status(out.buf)) < 0)
-			sbx_error("the agent's status in '%s' is no number: the sandbox changed it", name);
+		if (!code && (st = sbx_tmux_parse_status(out.buf)) < 0) {
+			sbx_warn("the agent's status in '%s' is no number: the sandbox changed it", name);
+			st = 129;
+		}
 		/* A dropped connection (ssh's 255) is retried; anything else ends the wait. */
 		else if (code == 255 && ++tries < 120 && !sbx_lima_interrupted())
 			sleep(5);

@@ -41,14 +41,15 @@ wait_for() {
 
 # attack LINE: the agent starts, in the guest, a process that runs LINE on
 # its status file ($1) every 0.1 s for 20 s, then exits 3. The run must end
-# (its keeper too), with no 'out of memory' anywhere, and leave nothing.
+# in time (its keeper too), with no 'out of memory' anywhere, with 3 or, once
+# the status is replaced, 129 (no status), and leave nothing.
 attack() {
 	rm -f "$TRASH/attacker.pid" &&
 	type_line "clear; \"$TRASH/bounded\" \"$SBX\" run --tmux; echo \"run exited \$?\"" &&
 	type_line "f=~/.cache/sbx-tmux/\$(tmux display -p \"#S\").status; setsid sh -c 'echo \$\$ >\"$TRASH/attacker.pid\"; for i in \$(seq 200); do $1; sleep 0.1; done' sbx-attack \"\$f\" </dev/null >/dev/null 2>&1 & sleep 0.5; exit 3" &&
 	wait_for "^run exited" &&
 	! grep "out of memory" screen &&
-	! grep "^run exited 200" screen &&
+	test_grep -E "^run exited (3|129)$" screen &&
 	test_wait_for "test -z \"\$(lima_sessions)\"" &&
 	test_nothing_left &&
 	! grep -r "out of memory" "$STATE/logs"
