@@ -39,6 +39,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -404,35 +405,10 @@ static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
 	return exe && sock ? 0 : -1;
 }
 
-/*
- * bwrap makes a mount point inside the home following the links on its way,
- * even out of the sandbox (an absolute link resolves in bwrap's own root, where
- * the host's is /oldroot): it would make directories and files on the host.
- * The agent writes the home (a persistent one, or the template's through
- * plugin scripts), so such links on the way to target go first.
- */
-static int no_links_in_home(const char *home, const struct sandbox_user *u, const char *target)
-{
-	size_t len = strlen(u->home);
-	int fd, ret;
-
-	if (strncmp(target, u->home, len) || target[len] != '/')
-		return 0;
-	fd = sbx_safe_open_dir(home);
-	if (fd < 0)
-		return -1;
-	ret = sbx_safe_unlink_links(fd, target + len + 1);
-	close(fd);
-	if (ret > 0)
-		sbx_warn("a symbolic link on the way to '~/%s' in the sandbox home was removed: "
-			 "sbx mounts there", target + len + 1);
-	return ret < 0 ? -1 : 0;
-}
-
 struct sandbox {
 	struct sbx_strvec args;
 	struct sbx_strvec env;
-	int fds[4];
+	int fds[SBX_CHILD_MAX_FDS - 1];	/* the tmux keeper adds bwrap's --info-fd */
 	int nr_fds;
 	const char *tmux_dir;		/* bound at SBX_TMUX_DIR, or NULL */
 	const char *tmux_session;	/* run the command in tmux (tmux.h), or NULL */
@@ -440,9 +416,114 @@ struct sandbox {
 
 static int add_fd(struct sandbox *b, int fd)
 {
+	if (fd >= 0 && b->nr_fds == (int)(sizeof(b->fds) / sizeof(b->fds[0]))) {
+		close(fd);
+		return sbx_error("too many mounts for one sandbox (%d at most)", b->nr_fds);
+	}
 	b->fds[b->nr_fds++] = fd;
 	return fd;
 }
+
+/*
+ * A place the sandbox can write, and so change between runs: its home, and
+ * its writable mounts (the project). bwrap follows the symbolic links on the
+ * way to what it mounts, even out of the sandbox: a link the agent put on a
+ * mount's source path would bind a host file in (.git/config made a link to
+ * ../../.config: your ~/.config), one on a mount point's path would make
+ * directories on the host (an absolute link resolves in bwrap's own root,
+ * where the host's is /oldroot).
+ */
+struct writable {
+	char *host;	/* both as sbx_path_clean has them */
+	char *guest;
+};
+
+/* The deepest of w that holds path (a host or a guest path) strictly below it; *len its length. */
+static const struct writable *writable_above(const struct writable *w, size_t n, const char *path,
+					     int guest, size_t *len)
+{
+	const struct writable *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *root = guest ? w[i].guest : w[i].host;
+		size_t l = strcmp(root, "/") ? strlen(root) : 0;
+
+		if (!strncmp(path, root, l) && path[l] == '/' && (!best || l > *len)) {
+			best = &w[i];
+			*len = l;
+		}
+	}
+	return best;
+}
+
+/*
+ * One mount, made safe from what the sandbox wrote: a mount point below the
+ * home loses the links on its way (the home is the sandbox's own); below
+ * another writable place a link there is refused (it is yours: have a look);
+ * a source below one is opened by sbx without following any link and handed
+ * to bwrap as a descriptor, so that nothing can be swapped in later either.
+ */
+static int add_mount(struct sandbox *b, const struct writable *w, size_t nr_w,
+		     const struct sbx_mount *m, const char *target)
+{
+	char *dest = sbx_path_clean(target), *src = sbx_path_clean(m->host), num[16];
+	const struct writable *at;
+	size_t len = 0;
+	struct stat st;
+	int dirfd, fd = -1, ret = -1;
+
+	at = writable_above(w, nr_w, dest, 1, &len);
+	if (at) {
+		dirfd = sbx_safe_open_dir(at->host);
+		if (dirfd < 0)
+			goto out;
+		ret = sbx_safe_find_link(dirfd, dest + len + 1, at == &w[0]);
+		close(dirfd);
+		if (ret > 0 && at == &w[0])
+			sbx_warn("a symbolic link on the way to '~/%s' in the sandbox home was "
+				 "removed: sbx mounts there", dest + len + 1);
+		else if (ret > 0)
+			ret = sbx_error("cannot mount on '%s': a symbolic link is on its way in '%s', "
+					"which the sandbox can write; remove the link", target, at->host);
+		if (ret < 0 || (ret > 0 && at != &w[0]))
+			goto out;
+	}
+	ret = -1;
+	at = writable_above(w, nr_w, src, 0, &len);
+	if (!at) {
+		sbx_strvec_pushv(&b->args, (const char *[]){ m->writable ? "--bind" : "--ro-bind",
+							    m->host, target, NULL });
+		ret = 0;
+		goto out;
+	}
+	dirfd = sbx_safe_open_dir(at->host);
+	if (dirfd < 0)
+		goto out;
+	fd = sbx_safe_openat(dirfd, src + len + 1, O_PATH, 0);
+	close(dirfd);
+	/* O_PATH with O_NOFOLLOW opens a last component that is a link as the link. */
+	if (fd >= 0 && !fstat(fd, &st) && S_ISLNK(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = ELOOP;
+	}
+	if (fd < 0 && (errno == ELOOP || errno == EXDEV)) {
+		sbx_error("cannot mount '%s': it goes through a symbolic link in '%s', which the "
+			  "sandbox can write; remove the link", m->host, at->host);
+	} else if (fd < 0) {
+		sbx_error_errno("cannot mount '%s'", m->host);
+	} else if (add_fd(b, fd) >= 0) {
+		snprintf(num, sizeof(num), "%d", fd);
+		sbx_strvec_pushv(&b->args, (const char *[]){ m->writable ? "--bind-fd" :
+							    "--ro-bind-fd", num, target, NULL });
+		ret = 0;
+	}
+out:
+	free(dest);
+	free(src);
+	return ret;
+}
+
 
 /*
  * The whole bwrap command line for a session whose home is `home`. No value
@@ -454,6 +535,9 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	struct sandbox_user u;
 	struct sbx_buf text = SBX_BUF_INIT;
 	const char *auth = getenv("SSH_AUTH_SOCK");
+	struct writable *w = NULL;
+	char **guests = NULL;
+	size_t nr_w = 0;
 	int ret = -1;
 	char num[3][16];
 
@@ -511,16 +595,21 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind", tools, TOOLS_MOUNT, NULL });
 	if (bind_notify(s, &b->args))
 		goto out;
+	/* The home first: the mount points below it are the sandbox's own to lose links. */
+	w = sbx_calloc(s->nr_mounts + 1, sizeof(*w));
+	guests = sbx_calloc(s->nr_mounts + 1, sizeof(*guests));
+	w[nr_w].host = sbx_path_clean(home);
+	w[nr_w++].guest = sbx_path_clean(u.home);
 	for (size_t i = 0; i < s->nr_mounts; i++) {
-		char *target = guest_path(s->mounts[i].guest, &u);
-		int bad = no_links_in_home(home, &u, target);
-
-		sbx_strvec_pushv(&b->args, (const char *[]){
-			s->mounts[i].writable ? "--bind" : "--ro-bind", s->mounts[i].host, target, NULL });
-		free(target);
-		if (bad)
-			goto out;
+		guests[i] = guest_path(s->mounts[i].guest, &u);
+		if (s->mounts[i].writable) {
+			w[nr_w].host = sbx_path_clean(s->mounts[i].host);
+			w[nr_w++].guest = sbx_path_clean(guests[i]);
+		}
 	}
+	for (size_t i = 0; i < s->nr_mounts; i++)
+		if (add_mount(b, w, nr_w, &s->mounts[i], guests[i]))
+			goto out;
 	if (s->forward_ssh_agent && auth && *auth) {
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", auth, "/run/sbx/ssh-agent.sock", NULL });
 		sbx_strvec_push(&b->env, "SSH_AUTH_SOCK=/run/sbx/ssh-agent.sock");
@@ -536,6 +625,14 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_pushv(&b->env, (const char *const *)s->public_env.v);
 	ret = 0;
 out:
+	for (size_t i = 0; guests && i < s->nr_mounts; i++)
+		free(guests[i]);
+	for (size_t i = 0; i < nr_w; i++) {
+		free(w[i].host);
+		free(w[i].guest);
+	}
+	free(guests);
+	free(w);
 	sbx_buf_release(&text);
 	sandbox_user_release(&u);
 	return ret;
@@ -570,8 +667,7 @@ static void sandbox_release(struct sandbox *b)
 int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
 		    const char *tmux_session, struct sbx_child *c)
 {
-	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1, -1, -1, -1 }, 0, tmux_dir,
-			     tmux_session };
+	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1 }, 0, tmux_dir, tmux_session };
 	char *tools = data_path("tools", NULL);
 	int ret = -1;
 

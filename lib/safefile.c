@@ -85,7 +85,8 @@ static int has_dotdot(const char *rel)
 
 int sbx_safe_openat(int dirfd, const char *rel, int flags, mode_t mode)
 {
-	flags |= O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+	/* openat2 takes with O_PATH only the flags that mean something with it. */
+	flags |= O_CLOEXEC | O_NOFOLLOW | (flags & O_PATH ? 0 : O_NOCTTY);
 	if (!*rel || rel[0] == '/' || has_dotdot(rel)) {
 		errno = EXDEV;
 		return -1;
@@ -179,7 +180,7 @@ int sbx_safe_read(const char *dir, const char *rel, size_t max, struct sbx_buf *
 	return ret;
 }
 
-int sbx_safe_unlink_links(int dirfd, const char *rel)
+int sbx_safe_find_link(int dirfd, const char *rel, int remove)
 {
 	char *copy = sbx_strdup(rel), *p = copy, *name;
 	int fd = dirfd, removed = 0, ret = 0;
@@ -197,7 +198,7 @@ int sbx_safe_unlink_links(int dirfd, const char *rel)
 		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW))
 			break;
 		if (S_ISLNK(st.st_mode)) {
-			if (unlinkat(fd, name, 0) && errno != ENOENT) {
+			if (remove && unlinkat(fd, name, 0) && errno != ENOENT) {
 				ret = sbx_error_errno("cannot remove the link '%s' on the way to '%s'",
 						      name, rel);
 				break;

@@ -47,14 +47,15 @@ int sbx_safe_read_at(int dirfd, const char *rel, const char *what, size_t max,
 int sbx_safe_read_fd(int fd, const char *what, size_t max, struct sbx_buf *out);
 
 /*
- * Removes the symbolic links on the way to rel below dirfd, and at rel, and
- * only them (never what they point to): a program that makes rel later
- * (bwrap, making a mount point in a sandbox home) would follow them out of
- * the directory. Stops at the first component that is missing or not a
- * directory, which the maker then makes or refuses itself. Returns 1 when
- * it removed a link, 0 when there was none, -1 with a message.
+ * Looks for a symbolic link on the way to rel below dirfd, or at rel, without
+ * following any: a program that makes rel later (bwrap, making a mount point)
+ * would follow it out of the directory. With remove, the link goes (only
+ * it, never what it points to), and what was below it is to be made anew.
+ * Stops at the first component that is missing or not a directory, which
+ * the maker then makes or refuses itself. Returns 1 when there was a link,
+ * 0 when none, -1 with a message.
  */
-int sbx_safe_unlink_links(int dirfd, const char *rel);
+int sbx_safe_find_link(int dirfd, const char *rel, int remove);
 
 /*
  * Removes path and everything below it, as any user: directories the

@@ -13,6 +13,9 @@
  * except those listed in pass_fds (which keep their numbers); signal
  * dispositions reset to default.
  */
+/* Descriptors a child can be passed (bwrap: memory files, and mounts opened by sbx). */
+#define SBX_CHILD_MAX_FDS 32
+
 struct sbx_child {
 	struct sbx_strvec args;
 	struct sbx_strvec env;
@@ -27,7 +30,7 @@ struct sbx_child {
 	unsigned forward_signals : 1;
 	const char *dir;
 	int in, out, err;		/* -1: inherit; else dup'ed onto 0, 1, 2 */
-	int pass_fds[8];
+	int pass_fds[SBX_CHILD_MAX_FDS];
 	int nr_pass_fds;
 	pid_t pid;
 	int signal_received;

@@ -153,6 +153,29 @@ test_expect_success 'a link the agent left in a persistent home does not take a 
 	"$SBX" rm "$keep" >/dev/null
 '
 
+test_expect_success 'a mount from the project: a link the sandbox put in its place binds nothing of the host' '
+	mkdir -p shared && echo project-data >shared/f &&
+	bounded "$SBX" shell --mount "$PROJ/shared:/opt/shared:ro" -- cat /opt/shared/f >out &&
+	test_grep -x project-data out &&
+	"$SBX" shell -- sh -c "rm -r shared && ln -s \"$HOME/.ssh\" shared" &&
+	test_must_fail bounded "$SBX" shell --mount "$PROJ/shared:/opt/shared:ro" \
+		-- cat /opt/shared/id_rsa >out 2>err &&
+	! grep HOST-SSH-KEY out &&
+	test_grep "cannot mount .$PROJ/shared.: it goes through a symbolic link in .$PROJ., which the sandbox can write; remove the link" err
+'
+
+test_expect_success 'a git directory rebuilt with config a link out of it: the session refuses to start' '
+	mkdir -p "$HOME/.config" "$TRASH/gitproj" &&
+	echo "HOST-CONFIG-$SEED" >"$HOME/.config/host-secret" &&
+	git init -q "$TRASH/gitproj" &&
+	cd "$TRASH/gitproj" &&
+	bounded "$SBX" shell -- sh -c "mv .git .git2 && mkdir .git .git/hooks &&
+		cp -r .git2/objects .git2/refs .git2/HEAD .git/ && ln -s ../../home/.config .git/config" &&
+	test_must_fail bounded "$SBX" shell -- sh -c "cat \"$HOME/.config/host-secret\"" >out 2>err &&
+	! grep "HOST-CONFIG" out &&
+	test_grep "symbolic link .* which the sandbox can write; remove the link" err
+'
+
 # A plugin whose template script, run in a sandbox over the template home,
 # leaves what no copy should follow or block on.
 build_plugin "$PLUGINS" hostile <<EOF &&
