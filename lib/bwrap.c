@@ -524,7 +524,6 @@ out:
 	return ret;
 }
 
-
 /*
  * The whole bwrap command line for a session whose home is `home`. No value
  * of s->env is on it: the environment travels in a memfd copied to ENV_FILE.

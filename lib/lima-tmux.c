@@ -100,9 +100,12 @@ static int keep_tmux(const struct sbx_session *s, const char *name, const char *
 		c.out = &out;
 		c.out_max = STATUS_MAX;
 		code = sbx_lima_call_run(&c);
-		if (!code && (st = sbx_tmux_parse_status(out.buf)) < 0) {
-			sbx_warn("the agent's status in '%s' is no number: the sandbox changed it", name);
-			st = 129;
+		if (!code) {
+			st = sbx_tmux_parse_status(out.buf);
+			if (st < 0)
+				sbx_warn("the agent's status in '%s' is no number: the sandbox "
+					 "changed it", name);
+			st = st < 0 ? 129 : st;
 		}
 		/* A dropped connection (ssh's 255) is retried; anything else ends the wait. */
 		else if (code == 255 && ++tries < 120 && !sbx_lima_interrupted())

@@ -231,22 +231,23 @@ void sbx_lima_call_release(struct call *c)
  * reads); closes it at its end. stderr also goes to the log, LOG_LIMIT of
  * it per call: what a guest prints is not the host's disk to fill.
  */
-static void drain(int *fd, struct sbx_buf *keep, struct call *c, int logfd, int echo)
+static size_t drain(int *fd, struct sbx_buf *keep, struct call *c, int logfd, int echo)
 {
 	static const char unlogged[] = "\n--- sbx: the rest of this command's output is not logged\n";
 	char chunk[8192];
+	size_t got = 0;
 
-	for (size_t got = 0; *fd >= 0 && got < DRAIN_MAX;) {
+	while (*fd >= 0 && got < DRAIN_MAX) {
 		ssize_t n = read(*fd, chunk, sizeof(chunk));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			break;
 		if (n <= 0) {
 			close(*fd);
 			*fd = -1;
-			return;
+			break;
 		}
 		got += (size_t)n;
 		if (keep)
@@ -262,6 +263,27 @@ static void drain(int *fd, struct sbx_buf *keep, struct call *c, int logfd, int 
 		if (echo)
 			write_all(STDERR_FILENO, chunk, (size_t)n);
 	}
+	return got;
+}
+
+/*
+ * What a call keeps of its output, between reads: the tail of stderr (the
+ * fatal line is the last thing limactl says), and stdout up to out_max.
+ * Returns 1 when stdout went past it: the guest is not heard out.
+ */
+static int keep_bounded(struct call *c, int fds[3])
+{
+	if (c->err.len > 2 * ERR_TAIL) {
+		memmove(c->err.buf, c->err.buf + c->err.len - ERR_TAIL, ERR_TAIL);
+		sbx_buf_truncate(&c->err, ERR_TAIL);
+	}
+	if (!c->out_max || !c->out || c->out->len <= c->out_max || c->overflow)
+		return 0;
+	if (fds[1] >= 0)
+		close(fds[1]);
+	fds[1] = -1;
+	c->overflow = 1;
+	return 1;
 }
 
 static void feed(int *fd, const struct sbx_buf *input, size_t *off)
@@ -350,24 +372,23 @@ static int pump(struct call *c, pid_t pid, int fds[3], int logfd)
 			drain(&fds[1], c->out, c, -1, 0);
 		if (n > 0 && pfd[2].revents)
 			drain(&fds[2], &c->err, c, logfd, c->verbose);
-		if (c->out_max && c->out && c->out->len > c->out_max && fds[1] >= 0) {
-			/* Longer than any answer asked for: the guest is not heard out. */
-			close(fds[1]);
-			fds[1] = -1;
-			c->overflow = 1;
+		if (keep_bounded(c, fds)) {
+			/* Ended as a signal would end it: SIGTERM, later SIGKILL. */
 			kill(pid, SIGTERM);
 			ours = forwarded = 1;
 			clock_gettime(CLOCK_MONOTONIC, &since);
 		}
 		if (n == 0 && waitpid(pid, &status, WNOHANG) == pid) {
-			drain(&fds[1], c->out, c, -1, 0);
-			drain(&fds[2], &c->err, c, logfd, c->verbose);
+			/* What the pipes still hold, a bounded while: a writer left behind may not stop. */
+			for (int i = 0; i < 16; i++) {
+				size_t got = drain(&fds[1], c->out, c, -1, 0) +
+					     drain(&fds[2], &c->err, c, logfd, c->verbose);
+
+				keep_bounded(c, fds);
+				if (!got)
+					break;
+			}
 			return exit_code(status);
-		}
-		/* Keep the tail only: the fatal line is the last thing limactl says. */
-		if (c->err.len > 2 * ERR_TAIL) {
-			memmove(c->err.buf, c->err.buf + c->err.len - ERR_TAIL, ERR_TAIL);
-			sbx_buf_truncate(&c->err, ERR_TAIL);
 		}
 	}
 	/* Both pipes closed: only the exit is left to wait for (a signal interrupts it). */
