@@ -183,7 +183,7 @@ int sbx_safe_read(const char *dir, const char *rel, size_t max, struct sbx_buf *
 int sbx_safe_find_link(int dirfd, const char *rel, int remove)
 {
 	char *copy = sbx_strdup(rel), *p = copy, *name;
-	int fd = dirfd, removed = 0, ret = 0;
+	int fd = dirfd, found = 0, ret = 0;
 	struct stat st;
 
 	if (!*rel || rel[0] == '/' || has_dotdot(rel)) {
@@ -203,8 +203,8 @@ int sbx_safe_find_link(int dirfd, const char *rel, int remove)
 						      name, rel);
 				break;
 			}
-			removed++;
-			break;		/* now missing: the rest is made anew */
+			found = 1;
+			break;		/* with remove, missing now: the rest is made anew */
 		}
 		if (!S_ISDIR(st.st_mode) || !p)
 			break;
@@ -218,7 +218,7 @@ int sbx_safe_find_link(int dirfd, const char *rel, int remove)
 	if (fd != dirfd)
 		close(fd);
 	free(copy);
-	return ret ? ret : removed;
+	return ret ? ret : found;
 }
 
 /* Removal: one descriptor open at a time, so that no depth is too deep. */

@@ -63,6 +63,24 @@ static void reads(void)
 	sbx_clear_error();
 }
 
+static void links_on_the_way(void)
+{
+	int dfd;
+
+	sh("mkdir -p l/home/a beyond/b && ln -s ../../beyond l/home/out && ln -s /dev/null l/home/a/last");
+	dfd = open(scratch, O_RDONLY | O_DIRECTORY);
+	is_int(sbx_safe_find_link(dfd, "l/home/out/b/c", 0), 1, "a link on the way is found");
+	ok(exists("l/home/out"), "and left alone without remove");
+	is_int(sbx_safe_find_link(dfd, "l/home/a/last", 0), 1, "a link as the last component too");
+	is_int(sbx_safe_find_link(dfd, "l/home/a/none/x", 0), 0, "a missing one ends the look");
+	is_int(sbx_safe_find_link(dfd, "l/home/out/b/c", 1), 1, "with remove, it is removed");
+	ok(!exists("l/home/out") && exists("beyond/b"), "the link, not what it pointed to");
+	is_int(sbx_safe_find_link(dfd, "l/home/out/b/c", 1), 0, "and is gone");
+	is_int(sbx_safe_find_link(dfd, "l/../beyond", 0), -1, "'..' is refused");
+	close(dfd);
+	sbx_clear_error();
+}
+
 static void removes(void)
 {
 	char *p;
@@ -107,6 +125,7 @@ int main(void)
 {
 	scratch_init();
 	reads();
+	links_on_the_way();
 	removes();
 	scratch_done();
 	return done_testing();
