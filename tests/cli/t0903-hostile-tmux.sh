@@ -93,6 +93,17 @@ test_expect_success 'a link at the pane'"'"'s temporary name: the agent'"'"'s st
 	test_wait_for "test -z \"\$(sessions_left)\""
 '
 
+test_expect_success 'a persistent run'"'"'s keeper killed: sbx prune removes its tmux directory' '
+	"$SBX" run --keep --tmux </dev/null 2>err &&
+	keeper=$("$SBX" ls --json | sed -n "s/.*-keep\".*\"owner\":\([0-9]*\).*/\1/p") &&
+	test -n "$keeper" &&
+	test -n "$(sessions_left)" &&
+	kill -9 "$keeper" &&
+	test_wait_for "! kill -0 $keeper 2>/dev/null" &&
+	bounded "$SBX" prune >out 2>err &&
+	test -z "$(sessions_left)"
+'
+
 test_expect_success 'the keeper removes a home the agent made unreadable and deep' '
 	type_line "clear; \"$TRASH/bounded\" \"$SBX\" run --tmux; echo \"run exited \$?\"" &&
 	type_line "mkdir -p ~/a/b ~/r && touch ~/r/f && chmod 000 ~/a/b ~/a && chmod 500 ~/r && cd ~ && for i in \$(seq 200); do mkdir n1234567890123456789012345678901234567890 && cd -P n1234567890123456789012345678901234567890 || exit 1; done; exit 5" &&
