@@ -75,6 +75,16 @@ test_expect_success 'nor does a 20 GB one' '
 	attack "rm -f \"\$1\"; truncate -s 20G \"\$1\""
 '
 
+test_expect_success 'a mount from the project that the sandbox made a link: refused before Lima follows it' '
+	mkdir -p shared "$HOME/.ssh" && echo data >shared/f &&
+	bounded "$SBX" shell --mount "$(pwd -P)/shared:/opt/shared:ro" -- true &&
+	"$SBX" shell -- sh -c "rm -r shared && ln -s \"$HOME/.ssh\" shared" &&
+	test_must_fail bounded "$SBX" shell --mount "$(pwd -P)/shared:/opt/shared:ro" -- true 2>err &&
+	test_grep "cannot mount .*/proj/shared.: it goes through a symbolic link in .*/proj., which the sandbox can write; remove the link" err &&
+	rm shared &&
+	test_nothing_left
+'
+
 test_expect_success 'an honest agent'"'"'s status still comes through' '
 	type_line "clear; \"$TRASH/bounded\" \"$SBX\" run --tmux; echo \"run exited \$?\"" &&
 	type_line "exit 7" &&
