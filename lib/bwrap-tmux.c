@@ -34,6 +34,8 @@
 #include <unistd.h>
 
 #define START_MS 15000
+/* "255\n" and some room: anything longer is no status. */
+#define STATUS_MAX 16
 
 static void sleep_ms(long ms)
 {
@@ -42,27 +44,30 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Is leaf in dir (whatever it is: the sandbox made it, and it is not followed)? */
 static int file_in(const char *dir, const char *leaf)
 {
 	char *path = sbx_path_join(dir, leaf);
-	int there = !access(path, F_OK);
+	struct stat st;
+	int there = !lstat(path, &st);
 
 	free(path);
 	return there;
 }
 
-/* The agent's status as the pane left it in dir; -1 when there is none (yet). */
+/*
+ * The agent's status as the pane left it in dir; -1 when there is none (yet).
+ * The sandbox can write the file: a link, a FIFO or a huge file is no status.
+ */
 static int read_status(const char *dir)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
-	char *path = sbx_path_join(dir, "status");
 	int st = -1;
 
-	if (!access(path, F_OK) && !sbx_buf_read_file(&b, path))
+	if (!sbx_safe_read(dir, "status", STATUS_MAX, &b))
 		st = sbx_tmux_parse_status(b.buf);
 	sbx_clear_error();
 	sbx_buf_release(&b);
-	free(path);
 	return st;
 }
 

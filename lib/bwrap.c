@@ -40,6 +40,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -412,7 +413,7 @@ static int add_fd(struct sandbox *b, int fd)
 {
 	if (fd >= 0 && b->nr_fds == (int)(sizeof(b->fds) / sizeof(b->fds[0]))) {
 		close(fd);
-		return sbx_error("too many files to hand the sandbox (more than %d)", b->nr_fds);
+		return sbx_error("too many mounts for one sandbox (%d at most)", b->nr_fds);
 	}
 	if (fd >= 0)
 		b->fds[b->nr_fds++] = fd;
@@ -441,6 +442,106 @@ static int bind_gitdir(const struct sbx_session *s, struct sandbox *b)
 }
 
 /*
+ * A place the sandbox can write, and so change between runs: its home, and
+ * its writable mounts (the project). bwrap follows the symbolic links on the
+ * way to what it mounts, even out of the sandbox: a link the agent put on a
+ * mount's source path would bind a host file in (.git/config made a link to
+ * ../../.config: your ~/.config), one on a mount point's path would make
+ * directories on the host (an absolute link resolves in bwrap's own root,
+ * where the host's is /oldroot).
+ */
+struct writable {
+	char *host;	/* both as sbx_path_clean has them */
+	char *guest;
+};
+
+/* The deepest of w that holds path (a host or a guest path) strictly below it; *len its length. */
+static const struct writable *writable_above(const struct writable *w, size_t n, const char *path,
+					     int guest, size_t *len)
+{
+	const struct writable *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *root = guest ? w[i].guest : w[i].host;
+		size_t l = strcmp(root, "/") ? strlen(root) : 0;
+
+		if (!strncmp(path, root, l) && path[l] == '/' && (!best || l > *len)) {
+			best = &w[i];
+			*len = l;
+		}
+	}
+	return best;
+}
+
+/*
+ * One mount, made safe from what the sandbox wrote: a mount point below the
+ * home loses the links on its way (the home is the sandbox's own); below
+ * another writable place a link there is refused (it is yours: have a look);
+ * a source below one is opened by sbx without following any link and handed
+ * to bwrap as a descriptor, so that nothing can be swapped in later either.
+ */
+static int add_mount(struct sandbox *b, const struct writable *w, size_t nr_w,
+		     const struct sbx_mount *m, const char *target)
+{
+	char *dest = sbx_path_clean(target), *src = sbx_path_clean(m->host), num[16];
+	const struct writable *at;
+	size_t len = 0;
+	struct stat st;
+	int dirfd, fd = -1, ret = -1;
+
+	at = writable_above(w, nr_w, dest, 1, &len);
+	if (at) {
+		dirfd = sbx_safe_open_dir(at->host);
+		if (dirfd < 0)
+			goto out;
+		ret = sbx_safe_find_link(dirfd, dest + len + 1, at == &w[0]);
+		close(dirfd);
+		if (ret > 0 && at == &w[0])
+			sbx_warn("a symbolic link on the way to '~/%s' in the sandbox home was "
+				 "removed: sbx mounts there", dest + len + 1);
+		else if (ret > 0)
+			ret = sbx_error("cannot mount on '%s': a symbolic link is on its way in '%s', "
+					"which the sandbox can write; remove the link", target, at->host);
+		if (ret < 0 || (ret > 0 && at != &w[0]))
+			goto out;
+	}
+	ret = -1;
+	at = writable_above(w, nr_w, src, 0, &len);
+	if (!at) {
+		sbx_strvec_pushv(&b->args, (const char *[]){ m->writable ? "--bind" : "--ro-bind",
+							    m->host, target, NULL });
+		ret = 0;
+		goto out;
+	}
+	dirfd = sbx_safe_open_dir(at->host);
+	if (dirfd < 0)
+		goto out;
+	fd = sbx_safe_openat(dirfd, src + len + 1, O_PATH, 0);
+	close(dirfd);
+	/* O_PATH with O_NOFOLLOW opens a last component that is a link as the link. */
+	if (fd >= 0 && !fstat(fd, &st) && S_ISLNK(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = ELOOP;
+	}
+	if (fd < 0 && (errno == ELOOP || errno == EXDEV)) {
+		sbx_error("cannot mount '%s': it goes through a symbolic link in '%s', which the "
+			  "sandbox can write; remove the link", m->host, at->host);
+	} else if (fd < 0) {
+		sbx_error_errno("cannot mount '%s'", m->host);
+	} else if (add_fd(b, fd) >= 0) {
+		snprintf(num, sizeof(num), "%d", fd);
+		sbx_strvec_pushv(&b->args, (const char *[]){ m->writable ? "--bind-fd" :
+							    "--ro-bind-fd", num, target, NULL });
+		ret = 0;
+	}
+out:
+	free(dest);
+	free(src);
+	return ret;
+}
+
+/*
  * The whole bwrap command line for a session whose home is `home`. No value
  * of s->env is on it: the environment travels in a memfd copied to ENV_FILE.
  */
@@ -450,6 +551,9 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	struct sandbox_user u;
 	struct sbx_buf text = SBX_BUF_INIT;
 	const char *auth = getenv("SSH_AUTH_SOCK");
+	struct writable *w = NULL;
+	char **guests = NULL;
+	size_t nr_w = 0;
 	int ret = -1;
 	char num[3][16];
 
@@ -507,13 +611,21 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind", tools, TOOLS_MOUNT, NULL });
 	if (bind_notify(s, &b->args))
 		goto out;
+	/* The home first: the mount points below it are the sandbox's own to lose links. */
+	w = sbx_calloc(s->nr_mounts + 1, sizeof(*w));
+	guests = sbx_calloc(s->nr_mounts + 1, sizeof(*guests));
+	w[nr_w].host = sbx_path_clean(home);
+	w[nr_w++].guest = sbx_path_clean(u.home);
 	for (size_t i = 0; i < s->nr_mounts; i++) {
-		char *target = guest_path(s->mounts[i].guest, &u);
-
-		sbx_strvec_pushv(&b->args, (const char *[]){
-			s->mounts[i].writable ? "--bind" : "--ro-bind", s->mounts[i].host, target, NULL });
-		free(target);
+		guests[i] = guest_path(s->mounts[i].guest, &u);
+		if (s->mounts[i].writable) {
+			w[nr_w].host = sbx_path_clean(s->mounts[i].host);
+			w[nr_w++].guest = sbx_path_clean(guests[i]);
+		}
 	}
+	for (size_t i = 0; i < s->nr_mounts; i++)
+		if (add_mount(b, w, nr_w, &s->mounts[i], guests[i]))
+			goto out;
 	if (bind_gitdir(s, b))
 		goto out;
 	if (s->forward_ssh_agent && auth && *auth) {
@@ -531,6 +643,14 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_pushv(&b->env, (const char *const *)s->public_env.v);
 	ret = 0;
 out:
+	for (size_t i = 0; guests && i < s->nr_mounts; i++)
+		free(guests[i]);
+	for (size_t i = 0; i < nr_w; i++) {
+		free(w[i].host);
+		free(w[i].guest);
+	}
+	free(guests);
+	free(w);
 	sbx_buf_release(&text);
 	sandbox_user_release(&u);
 	return ret;
@@ -630,7 +750,7 @@ static int reap(int dry_run, cJSON *removed)
 			sbx_json_append(removed, sbx_json_new_string(name));
 		if (dry_run)
 			continue;
-		/* A persistent sandbox's run has a directory too: its private git directory. */
+		/* A session's home, a persistent sandbox's run directory (tmux, its private git directory). */
 		dir = sbx_bwrap_session_dir(name);
 		if ((dir && sbx_safe_remove_tree(dir)) || sbx_owner_remove(name))
 			ret = -1;

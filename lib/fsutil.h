@@ -6,7 +6,13 @@
 /*
  * Whole directory trees, in-process (no cp or rm child): sandbox homes are
  * copied from their template (and removed with sbx_safe_remove_tree, safefile.h).
- * Symbolic links are copied as links and never followed.
+ * src is what a sandbox wrote, and is copied as such: symbolic links as
+ * links, never followed (nor on the way: every name is opened relative to
+ * its directory); a file only when it is still a regular file once opened
+ * (never blocking on a FIFO); sockets, FIFOs and devices not at all; holes
+ * as holes; permission bits only (no set-user-ID). Directories and files
+ * the agent made unreadable are read with their owner's rights given back
+ * for the while, and the copy gets the modes of the original.
  */
 int sbx_copy_tree(const char *src, const char *dst);
 /* Writes data to path (created with mode, replaced atomically). */

@@ -142,6 +142,7 @@ static int deliver_env(const struct sbx_session *s, const char *name, char **env
 	sbx_lima_call_init(&c, name, "shell", "--workdir", "/", name, "sh", "-c", receive, NULL);
 	c.input = &script;
 	c.out = &out;
+	c.out_max = 4096;	/* a file name */
 	ret = sbx_lima_call_must(&c, "cannot hand the environment to '%s'", name);
 	if (!ret && (strncmp(out.buf, "/dev/shm/sbx-env.", 17) || strpbrk(out.buf, " \t\n'\"")))
 		ret = sbx_error("cannot hand the environment to '%s': the guest answered '%.60s' "
@@ -534,11 +535,56 @@ static int run_persistent(struct sbx_session *s)
 	return ret;
 }
 
+/*
+ * Lima opens each mount's host path itself, following links, at every start:
+ * a link the sandbox put on the way to a mount that lies in one of its
+ * writable mounts (the git directory's config, in the project) would mount a
+ * host file in. Such a link is refused here (bwrap is handed descriptors).
+ */
+static int mounts_unlinked(const struct sbx_session *s)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < s->nr_mounts && !ret; i++) {
+		char *src = sbx_path_clean(s->mounts[i].host), *root = NULL;
+		size_t len = 0;
+
+		for (size_t j = 0; j < s->nr_mounts; j++) {
+			char *w = s->mounts[j].writable ? sbx_path_clean(s->mounts[j].host) : NULL;
+			size_t l = w && strcmp(w, "/") ? strlen(w) : 0;
+
+			if (w && !strncmp(src, w, l) && src[l] == '/' && (!root || l > len)) {
+				free(root);
+				root = w;
+				len = l;
+			} else {
+				free(w);
+			}
+		}
+		if (root) {
+			int dirfd = sbx_safe_open_dir(root);
+
+			ret = dirfd < 0 ? -1 : sbx_safe_find_link(dirfd, src + len + 1, 0);
+			if (dirfd >= 0)
+				close(dirfd);
+			if (ret > 0)
+				ret = sbx_error("cannot mount '%s': it goes through a symbolic link in "
+						"'%s', which the sandbox can write; remove the link",
+						s->mounts[i].host, root);
+		}
+		free(src);
+		free(root);
+	}
+	return ret < 0 ? -1 : 0;
+}
+
 int sbx_lima_run(struct sbx_session *s)
 {
 	struct sbx_gitdir git;
 	int ret;
 
+	if (mounts_unlinked(s))
+		return -1;
 	memset(&git, 0, sizeof(git));
 	git.watch.fd = -1;
 	s->gitdir = &git;

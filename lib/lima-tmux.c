@@ -18,6 +18,9 @@
 
 /* ---------------------------------------------------------------- tmux (tmux.h) */
 
+/* "running\n" or a status: the guest's answer, which the agent could lengthen, is no longer. */
+#define STATUS_MAX 16
+
 /*
  * The terminal's tmux client in the guest, then whether the agent ended:
  * *ended is 0 when the client detached (or the terminal went away), else 1
@@ -55,8 +58,11 @@ static int attach_guest(const char *dir, const char *name, const char *session, 
 	sbx_lima_call_init(&k, name, "shell", name, NULL);
 	sbx_tmux_lima_state_argv(session, &k.args);
 	k.out = &out;
+	k.out_max = STATUS_MAX;
 	if (!sbx_lima_call_run(&k) && strcmp(out.buf, "running\n")) {
+		/* The agent can write its status: what is no number is none (129, as a missing one). */
 		code = sbx_tmux_parse_status(out.buf);
+		code = code < 0 ? 129 : code;
 		*ended = 1;
 	} else {
 		code = 0;
@@ -92,9 +98,15 @@ static int keep_tmux(const struct sbx_session *s, const char *name, const char *
 		sbx_lima_call_init(&c, name, "shell", name, NULL);
 		sbx_tmux_lima_wait_argv(session, &c.args);
 		c.out = &out;
+		c.out_max = STATUS_MAX;
 		code = sbx_lima_call_run(&c);
-		if (!code)
+		if (!code) {
 			st = sbx_tmux_parse_status(out.buf);
+			if (st < 0)
+				sbx_warn("the agent's status in '%s' is no number: the sandbox "
+					 "changed it", name);
+			st = st < 0 ? 129 : st;
+		}
 		/* A dropped connection (ssh's 255) is retried; anything else ends the wait. */
 		else if (code == 255 && ++tries < 120 && !sbx_lima_interrupted())
 			sleep(5);

@@ -31,6 +31,8 @@
 #define MIN_VERSION "1.2"
 /* A log grows by one header per command; past this size it starts again. */
 #define LOG_LIMIT (1L << 20)
+/* What one read of a pipe takes at most, so that bounds apply between reads. */
+#define DRAIN_MAX (64 * 1024)
 /* Enough of a failing command's stderr to find Lima's last fatal line. */
 #define ERR_TAIL 16384
 /* Provisioning (apt, npm, a build of sbx) can take long on a slow network. */
@@ -62,10 +64,13 @@ struct call {
 	struct sbx_strvec args;		/* argv, "limactl" first */
 	const struct sbx_buf *input;	/* written to its stdin; NULL: /dev/null */
 	struct sbx_buf *out;		/* gets its stdout; NULL: discarded */
+	size_t out_max;			/* a guest's answer: more ends the call (-1); 0: no bound */
 	struct sbx_buf err;		/* the tail of its stderr */
 	struct progress *progress;	/* redrawn while it runs, or NULL */
 	char *log;			/* the log's path */
 	unsigned verbose : 1;		/* also copy its stderr to ours */
+	unsigned overflow : 1;		/* its stdout went past out_max */
+	size_t logged;			/* of its stderr, in the log (LOG_LIMIT at most) */
 	int code;			/* its exit code (128+N: signal N); -1: not run */
 };
 

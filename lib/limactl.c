@@ -225,30 +225,65 @@ void sbx_lima_call_release(struct call *c)
 	c->log = NULL;
 }
 
-/* Reads what a pipe holds now; closes it at its end. stderr also goes to the log. */
-static void drain(int *fd, struct sbx_buf *keep, int logfd, int echo)
+/*
+ * Reads what a pipe holds now, DRAIN_MAX at most (a guest that floods a
+ * pipe must not keep sbx here: the caller bounds what it keeps between
+ * reads); closes it at its end. stderr also goes to the log, LOG_LIMIT of
+ * it per call: what a guest prints is not the host's disk to fill.
+ */
+static size_t drain(int *fd, struct sbx_buf *keep, struct call *c, int logfd, int echo)
 {
+	static const char unlogged[] = "\n--- sbx: the rest of this command's output is not logged\n";
 	char chunk[8192];
+	size_t got = 0;
 
-	while (*fd >= 0) {
+	while (*fd >= 0 && got < DRAIN_MAX) {
 		ssize_t n = read(*fd, chunk, sizeof(chunk));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			break;
 		if (n <= 0) {
 			close(*fd);
 			*fd = -1;
-			return;
+			break;
 		}
+		got += (size_t)n;
 		if (keep)
 			sbx_buf_add(keep, chunk, (size_t)n);
-		if (logfd >= 0)
-			write_all(logfd, chunk, (size_t)n);
+		if (logfd >= 0 && c->logged < LOG_LIMIT) {
+			size_t room = LOG_LIMIT - c->logged, len = (size_t)n < room ? (size_t)n : room;
+
+			write_all(logfd, chunk, len);
+			c->logged += len;
+			if (c->logged == LOG_LIMIT)
+				write_all(logfd, unlogged, strlen(unlogged));
+		}
 		if (echo)
 			write_all(STDERR_FILENO, chunk, (size_t)n);
 	}
+	return got;
+}
+
+/*
+ * What a call keeps of its output, between reads: the tail of stderr (the
+ * fatal line is the last thing limactl says), and stdout up to out_max.
+ * Returns 1 when stdout went past it: the guest is not heard out.
+ */
+static int keep_bounded(struct call *c, int fds[3])
+{
+	if (c->err.len > 2 * ERR_TAIL) {
+		memmove(c->err.buf, c->err.buf + c->err.len - ERR_TAIL, ERR_TAIL);
+		sbx_buf_truncate(&c->err, ERR_TAIL);
+	}
+	if (!c->out_max || !c->out || c->out->len <= c->out_max || c->overflow)
+		return 0;
+	if (fds[1] >= 0)
+		close(fds[1]);
+	fds[1] = -1;
+	c->overflow = 1;
+	return 1;
 }
 
 static void feed(int *fd, const struct sbx_buf *input, size_t *off)
@@ -334,18 +369,26 @@ static int pump(struct call *c, pid_t pid, int fds[3], int logfd)
 		if (n > 0 && pfd[0].revents)
 			feed(&fds[0], c->input, &off);
 		if (n > 0 && pfd[1].revents)
-			drain(&fds[1], c->out, -1, 0);
+			drain(&fds[1], c->out, c, -1, 0);
 		if (n > 0 && pfd[2].revents)
-			drain(&fds[2], &c->err, logfd, c->verbose);
-		if (n == 0 && waitpid(pid, &status, WNOHANG) == pid) {
-			drain(&fds[1], c->out, -1, 0);
-			drain(&fds[2], &c->err, logfd, c->verbose);
-			return exit_code(status);
+			drain(&fds[2], &c->err, c, logfd, c->verbose);
+		if (keep_bounded(c, fds)) {
+			/* Ended as a signal would end it: SIGTERM, later SIGKILL. */
+			kill(pid, SIGTERM);
+			ours = forwarded = 1;
+			clock_gettime(CLOCK_MONOTONIC, &since);
 		}
-		/* Keep the tail only: the fatal line is the last thing limactl says. */
-		if (c->err.len > 2 * ERR_TAIL) {
-			memmove(c->err.buf, c->err.buf + c->err.len - ERR_TAIL, ERR_TAIL);
-			sbx_buf_truncate(&c->err, ERR_TAIL);
+		if (n == 0 && waitpid(pid, &status, WNOHANG) == pid) {
+			/* What the pipes still hold, a bounded while: a writer left behind may not stop. */
+			for (int i = 0; i < 16; i++) {
+				size_t got = drain(&fds[1], c->out, c, -1, 0) +
+					     drain(&fds[2], &c->err, c, logfd, c->verbose);
+
+				keep_bounded(c, fds);
+				if (!got)
+					break;
+			}
+			return exit_code(status);
 		}
 	}
 	/* Both pipes closed: only the exit is left to wait for (a signal interrupts it). */
@@ -423,6 +466,11 @@ int sbx_lima_call_run(struct call *c)
 		if (fds[i] >= 0)
 			fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
 	c->code = pump(c, ch.pid, fds, logfd);
+	if (c->overflow) {
+		sbx_buf_truncate(c->out, 0);
+		c->code = sbx_error("the guest's answer to limactl %s was longer than %zu bytes "
+				    "(log: %s)", c->step, c->out_max, c->log);
+	}
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -4,11 +4,14 @@
  * (accounts.h, credentials.h).
  *
  * The sandbox gets one more mount: a private directory of this run on the
- * host ($XDG_RUNTIME_DIR/sbx/login.XXXXXX, 0700), where the wrapper below
+ * host ($XDG_RUNTIME_DIR/sbx/login.PID.XXXXXX, 0700), where the wrapper below
  * copies the agent's credential files after the flow, and where script(1)
- * records the terminal when the flow prints a token. sbx reads them, stores
- * them, and removes the directory, whatever happened. The sandbox's home,
- * with whatever else the flow wrote, goes with the sandbox.
+ * records the terminal when the flow prints a token. sbx reads them as
+ * what the sandbox wrote (safefile.h: a link, a FIFO or an oversized file
+ * there keeps nothing of the login), stores them, and removes the
+ * directory, whatever happened; the next login removes one that a killed
+ * sbx left. The sandbox's home, with whatever else the flow wrote, goes
+ * with the sandbox.
  */
 #include "accounts.h"
 #include "agents.h"
@@ -26,6 +29,9 @@
 #include "xalloc.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +39,9 @@
 #include <unistd.h>
 
 #define MIN_TOKEN 16
+/* A credentials file; the terminal's record of a whole login flow. */
+#define CRED_MAX (1 << 20)
+#define RECORD_MAX (16 << 20)
 
 /*
  * argv: sh -c WRAPPER sbx-login OUT RECORD N FILE1..FILEN COMMAND...
@@ -158,45 +167,73 @@ static char *ask_token(const struct sbx_agent *a)
 	return sbx_strdup(line);
 }
 
-/* What the flow left in out: the files it wrote, and the token it printed. */
+/*
+ * One output of the flow, read without following a link, blocking on a FIFO
+ * or reading without bound: the sandbox wrote the directory, and a runtime
+ * script of the project could have left a link to a host file in the place
+ * of a copy. 0 and b filled; 1 when missing; -1 with a message.
+ */
+static int take(int dirfd, const char *leaf, const char *what, size_t max, struct sbx_buf *b)
+{
+	int ret = sbx_safe_read_at(dirfd, leaf, what, max, b);
+
+	if (ret < 0) {
+		memset(b->buf, 0, b->len);
+		sbx_buf_reset(b);
+	}
+	return ret;
+}
+
+/*
+ * What the flow left in out: the files it wrote, and the token it printed.
+ * NULL with a message when an output is not a plain file: then nothing of
+ * this login is kept.
+ */
 static cJSON *collect(const struct sbx_agent *a, const char *out, int code)
 {
 	cJSON *cred = sbx_json_new_object();
 	cJSON *env = sbx_json_add_item(cred, "env", sbx_json_new_object());
 	cJSON *files = sbx_json_add_item(cred, "files", sbx_json_new_object());
 	struct sbx_buf b = SBX_BUF_INIT;
+	int dirfd = sbx_safe_open_dir(out), ret = dirfd < 0 ? -1 : 0;
 
-	for (size_t i = 0; i < a->cred_files.nr; i++) {
-		char *path = sbx_asprintf("%s/%zu", out, i + 1);
+	for (size_t i = 0; !ret && i < a->cred_files.nr; i++) {
+		char *leaf = sbx_asprintf("%zu", i + 1), *what = sbx_asprintf("~/%s", a->cred_files.v[i]);
 
-		if (!access(path, F_OK) && !sbx_buf_read_file(&b, path)) {
-			if (strlen(b.buf) == b.len)
-				sbx_json_add_string(files, a->cred_files.v[i], b.buf);
-			else
-				sbx_warn("'~/%s' is not text: not kept", a->cred_files.v[i]);
-		}
-		sbx_clear_error();
+		ret = take(dirfd, leaf, what, CRED_MAX, &b);
+		if (!ret && strlen(b.buf) == b.len)
+			sbx_json_add_string(files, a->cred_files.v[i], b.buf);
+		else if (!ret)
+			sbx_warn("'%s' is not text: not kept", what);
+		ret = ret < 0 ? -1 : 0;
 		memset(b.buf, 0, b.len);
 		sbx_buf_reset(&b);
-		free(path);
+		free(leaf);
+		free(what);
 	}
-	if (a->token_env) {
-		char *path = sbx_path_join(out, "typescript"), *token = NULL;
+	if (!ret && a->token_env) {
+		char *token = NULL;
 
-		if (!access(path, F_OK) && !sbx_buf_read_file(&b, path))
+		ret = take(dirfd, "typescript", "the terminal record", RECORD_MAX, &b);
+		if (!ret)
 			token = sbx_login_find_token(b.buf, b.len, a->token_prefix);
-		sbx_clear_error();
-		if (!token && code == 0 && isatty(STDIN_FILENO))
+		ret = ret < 0 ? -1 : 0;
+		if (!ret && !token && code == 0 && isatty(STDIN_FILENO))
 			token = ask_token(a);
 		if (token) {
 			sbx_json_add_string(env, a->token_env, token);
 			memset(token, 0, strlen(token));
 		}
 		free(token);
-		free(path);
 	}
 	memset(b.buf, 0, b.len);
 	sbx_buf_release(&b);
+	if (dirfd >= 0)
+		close(dirfd);
+	if (ret) {
+		sbx_credentials_free(cred);
+		return NULL;
+	}
 	return cred;
 }
 
@@ -222,6 +259,31 @@ static void login_command(struct sbx_session *s, const char *out, char **extra, 
 	sbx_buf_release(&rec);
 }
 
+/* Removes the output directories of logins whose sbx was killed: they hold credentials. */
+static void reap(const char *run)
+{
+	DIR *d = opendir(run);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *end, *path;
+		long pid;
+
+		if (strncmp(e->d_name, "login.", 6))
+			continue;
+		pid = strtol(e->d_name + 6, &end, 10);
+		if (*end != '.' || pid <= 0 || pid == (long)getpid() ||
+		    !(kill((pid_t)pid, 0) && errno == ESRCH))
+			continue;
+		path = sbx_path_join(run, e->d_name);
+		if (sbx_safe_remove_tree(path))
+			sbx_clear_error();
+		free(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void describe(const cJSON *cred, struct sbx_buf *what)
 {
 	for (const cJSON *e = cJSON_GetObjectItemCaseSensitive(cred, "env")->child; e; e = e->next)
@@ -245,7 +307,8 @@ int sbx_login(struct sbx_session *s, char **extra, int nr_extra)
 	}
 	if (!run || sbx_mkdir_private(run, 0700))
 		goto out;
-	out = sbx_asprintf("%s/login.XXXXXX", run);
+	reap(run);
+	out = sbx_asprintf("%s/login.%ld.XXXXXX", run, (long)getpid());
 	if (!mkdtemp(out)) {
 		sbx_error_errno("cannot create '%s'", out);
 		free(out);
@@ -263,6 +326,11 @@ int sbx_login(struct sbx_session *s, char **extra, int nr_extra)
 	if (code < 0 || sbx_pending_signal())
 		goto out;
 	cred = collect(a, out, code);
+	if (!cred) {
+		sbx_error("nothing of the login of '%s' kept: %s", a->name, sbx_last_error());
+		code = -1;
+		goto out;
+	}
 	describe(cred, &what);
 	if (!what.len) {
 		if (code)

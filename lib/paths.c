@@ -1,4 +1,5 @@
 #include "paths.h"
+#include "buf.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -105,6 +106,43 @@ char *sbx_path_expand_home(const char *path)
 	out = sbx_asprintf("%s%s", home, path + 1);
 	free(home);
 	return out;
+}
+
+char *sbx_path_clean(const char *path)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	int absolute = *path == '/';
+	size_t keep = 0;	/* what ".." may not take away: the leading "/" or "../"s */
+
+	if (absolute)
+		sbx_buf_addch(&b, '/');
+	keep = b.len;
+	while (*path) {
+		size_t len = strcspn(path, "/");
+
+		if ((len == 1 && *path == '.') || !len) {
+			/* nothing */
+		} else if (len == 2 && !strncmp(path, "..", 2) && b.len > keep) {
+			while (b.len > keep && b.buf[b.len - 1] != '/')
+				b.len--;
+			if (b.len > keep)
+				b.len--;	/* the separator */
+			b.buf[b.len] = '\0';
+		} else if (len == 2 && !strncmp(path, "..", 2) && absolute) {
+			/* "/.." is "/" */
+		} else {
+			if (b.len && b.buf[b.len - 1] != '/')
+				sbx_buf_addch(&b, '/');
+			sbx_buf_add(&b, path, len);
+			if (len == 2 && !strncmp(path, "..", 2))
+				keep = b.len;
+		}
+		path += len;
+		path += *path == '/';
+	}
+	if (!b.len)
+		sbx_buf_addch(&b, '.');
+	return sbx_buf_detach(&b);
 }
 
 int sbx_mkdir_p(const char *path, mode_t mode)

@@ -27,6 +27,12 @@ int sbx_mkdir_p(const char *path, mode_t mode);
 int sbx_mkdir_private(const char *path, mode_t mode);
 /* dir + "/" + name, newly allocated. */
 char *sbx_path_join(const char *dir, const char *name);
+/*
+ * path with "." and empty components dropped and ".." taking the one before
+ * it away, by the letters alone (as Go's filepath.Clean): "/a/b/../c/" is
+ * "/a/c". For comparing paths, not for opening them.
+ */
+char *sbx_path_clean(const char *path);
 /* Is path absolute? */
 int sbx_path_is_absolute(const char *path);
 /* A path with "~/" expanded to the home directory; others copied. */

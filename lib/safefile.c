@@ -85,12 +85,8 @@ static int has_dotdot(const char *rel)
 
 int sbx_safe_openat(int dirfd, const char *rel, int flags, mode_t mode)
 {
-	flags |= O_CLOEXEC | O_NOFOLLOW;
-#ifdef O_PATH
-	/* openat2 refuses O_PATH with any flag it ignores. */
-	if (!(flags & O_PATH))
-#endif
-		flags |= O_NOCTTY;
+	/* openat2 takes with O_PATH only the flags that mean something with it. */
+	flags |= O_CLOEXEC | O_NOFOLLOW | (flags & O_PATH ? 0 : O_NOCTTY);
 	if (!*rel || rel[0] == '/' || has_dotdot(rel)) {
 		errno = EXDEV;
 		return -1;
@@ -149,37 +145,80 @@ int sbx_safe_read_fd(int fd, const char *what, size_t max, struct sbx_buf *out)
 	}
 }
 
+int sbx_safe_read_at(int dirfd, const char *rel, const char *what, size_t max,
+		     struct sbx_buf *out)
+{
+	int fd = sbx_safe_openat(dirfd, rel, O_RDONLY | O_NONBLOCK, 0), ret;
+
+	if (fd < 0 && errno == ENOENT)
+		return 1;
+	if (fd < 0 && errno == ELOOP)
+		return sbx_error("cannot read '%s': it is a symbolic link", what);
+	if (fd < 0 && (errno == EXDEV || errno == EINVAL))
+		return sbx_error("cannot read '%s': it leads out of its directory", what);
+	if (fd < 0)
+		return sbx_error_errno("cannot read '%s'", what);
+	ret = sbx_safe_read_fd(fd, what, max, out);
+	close(fd);
+	return ret;
+}
+
 int sbx_safe_read(const char *dir, const char *rel, size_t max, struct sbx_buf *out)
 {
-	char *what = sbx_asprintf("%s/%s", dir, rel);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1, ret;
+	char *what = dir ? sbx_asprintf("%s/%s", dir, rel) : sbx_strdup(rel);
+	int dfd = open(dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
 
-	if (dfd < 0 && errno == ENOENT) {
+	if (dfd < 0 && errno == ENOENT)
 		ret = 1;
-		goto out;
-	}
-	if (dfd < 0) {
-		ret = sbx_error_errno("cannot open '%s'", dir);
-		goto out;
-	}
-	fd = sbx_safe_openat(dfd, rel, O_RDONLY | O_NONBLOCK, 0);
-	if (fd < 0 && errno == ENOENT)
-		ret = 1;
-	else if (fd < 0 && errno == ELOOP)
-		ret = sbx_error("cannot read '%s': it is a symbolic link", what);
-	else if (fd < 0 && (errno == EXDEV || errno == EINVAL))
-		ret = sbx_error("cannot read '%s': it leads out of '%s'", what, dir);
-	else if (fd < 0)
-		ret = sbx_error_errno("cannot read '%s'", what);
+	else if (dfd < 0)
+		ret = sbx_error_errno("cannot open '%s'", dir ? dir : "/");
 	else
-		ret = sbx_safe_read_fd(fd, what, max, out);
-out:
-	if (fd >= 0)
-		close(fd);
+		ret = sbx_safe_read_at(dfd, dir ? rel : rel + strspn(rel, "/"), what, max, out);
 	if (dfd >= 0)
 		close(dfd);
 	free(what);
 	return ret;
+}
+
+int sbx_safe_find_link(int dirfd, const char *rel, int remove)
+{
+	char *copy = sbx_strdup(rel), *p = copy, *name;
+	int fd = dirfd, found = 0, ret = 0;
+	struct stat st;
+
+	if (!*rel || rel[0] == '/' || has_dotdot(rel)) {
+		free(copy);
+		return sbx_error("'%s' is not a path below its directory", rel);
+	}
+	while ((name = strsep(&p, "/"))) {
+		int sub;
+
+		if (!*name || !strcmp(name, "."))
+			continue;
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW))
+			break;
+		if (S_ISLNK(st.st_mode)) {
+			if (remove && unlinkat(fd, name, 0) && errno != ENOENT) {
+				ret = sbx_error_errno("cannot remove the link '%s' on the way to '%s'",
+						      name, rel);
+				break;
+			}
+			found = 1;
+			break;		/* with remove, missing now: the rest is made anew */
+		}
+		if (!S_ISDIR(st.st_mode) || !p)
+			break;
+		sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			break;
+		if (fd != dirfd)
+			close(fd);
+		fd = sub;
+	}
+	if (fd != dirfd)
+		close(fd);
+	free(copy);
+	return ret ? ret : found;
 }
 
 /* Removal: one descriptor open at a time, so that no depth is too deep. */

@@ -40,8 +40,22 @@ int sbx_safe_openat(int dirfd, const char *rel, int flags, mode_t mode);
  * larger than max, or unreadable.
  */
 int sbx_safe_read(const char *dir, const char *rel, size_t max, struct sbx_buf *out);
+/* The same below the open directory dirfd, naming the file `what` in messages. */
+int sbx_safe_read_at(int dirfd, const char *rel, const char *what, size_t max,
+		     struct sbx_buf *out);
 /* The same for an open descriptor (fstat must say regular). */
 int sbx_safe_read_fd(int fd, const char *what, size_t max, struct sbx_buf *out);
+
+/*
+ * Looks for a symbolic link on the way to rel below dirfd, or at rel, without
+ * following any: a program that makes rel later (bwrap, making a mount point)
+ * would follow it out of the directory. With remove, the link goes (only
+ * it, never what it points to), and what was below it is to be made anew.
+ * Stops at the first component that is missing or not a directory, which
+ * the maker then makes or refuses itself. Returns 1 when there was a link,
+ * 0 when none, -1 with a message.
+ */
+int sbx_safe_find_link(int dirfd, const char *rel, int remove);
 
 /*
  * Removes path and everything below it, as any user: directories the

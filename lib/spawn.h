@@ -26,7 +26,7 @@ struct sbx_child_watch {
 	void *data;
 };
 
-/* Descriptors a child can be handed: a sandbox binds its git directory's parts by descriptor. */
+/* Descriptors a child can be passed (bwrap: memory files, mounts and git directory parts opened by sbx). */
 #define SBX_CHILD_MAX_FDS 64
 
 struct sbx_child {

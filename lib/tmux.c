@@ -17,8 +17,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* The pane: runs the launcher, then leaves the agent's status for sbx ($0 the file). */
-#define PANE "st=0; \"$@\" || st=$?; echo \"$st\" >\"$0.tmp\" && mv -f \"$0.tmp\" \"$0\""
+/*
+ * The pane: runs the launcher, then leaves the agent's status for sbx ($0
+ * the file). A FIFO the agent left at the temporary name would hold the pane.
+ */
+#define PANE "st=0; \"$@\" || st=$?; rm -f \"$0.tmp\"; echo \"$st\" >\"$0.tmp\" && " \
+	"mv -f \"$0.tmp\" \"$0\""
+/*
+ * Prints the status file $f, or 129 when there is none: the agent can
+ * write it, so only a plain file, only its first bytes, and not for long (a
+ * FIFO swapped in after the test would hold head). sbx bounds what it reads
+ * of the answer too (tmux.h).
+ */
+#define STATUS_OF "if [ -f \"$f\" ] && [ ! -h \"$f\" ]; then timeout 5 head -c 8 \"$f\"; " \
+	"else echo 129; fi\n"
 
 /* bwrap: sh -c BWRAP_MAIN sbx-tmux SESSION LAUNCHER... */
 static const char bwrap_main[] =
@@ -31,7 +43,9 @@ static const char bwrap_main[] =
 	"while tmux -S \"$dir/sock\" has-session -t \"=$session\" 2>/dev/null; do\n"
 	"\tsleep 1\n"
 	"done\n"
-	"st=$(cat \"$dir/status\" 2>/dev/null) || exit 129\n"
+	"f=$dir/status\n"
+	"st=$(" STATUS_OF ")\n"
+	"case $st in '' | *[!0-9]*) exit 129 ;; esac\n"
 	"exit \"$st\"\n";
 
 #define LIMA_DIR "dir=$HOME/.cache/sbx-tmux\n"
@@ -52,7 +66,8 @@ static const char lima_wait[] =
 	"while " LIMA_TMUX " has-session -t \"=$1\" 2>/dev/null; do\n"
 	"\tsleep 2\n"
 	"done\n"
-	"cat \"$dir/$1.status\" 2>/dev/null || echo 129\n";
+	"f=$dir/$1.status\n"
+	STATUS_OF;
 
 /* Lima: sh -c LIMA_STATE sbx SESSION; prints "running", or the status. */
 static const char lima_state[] =
@@ -60,7 +75,8 @@ static const char lima_state[] =
 	"if " LIMA_TMUX " has-session -t \"=$1\" 2>/dev/null; then\n"
 	"\techo running\n"
 	"else\n"
-	"\tcat \"$dir/$1.status\" 2>/dev/null || echo 129\n"
+	"\tf=$dir/$1.status\n"
+	"\t" STATUS_OF
 	"fi\n";
 
 void sbx_tmux_bwrap_argv(const char *session, struct sbx_strvec *argv)

@@ -29,7 +29,11 @@
  *
  * The agent's exit status is written by the pane into a status file next to
  * the server (bwrap: its socket directory; lima: ~/.cache/sbx-tmux/ in the
- * guest), and read back as an untrusted number.
+ * guest), and read back as an untrusted number: the agent can make it a
+ * link to /dev/zero, a FIFO or a huge file. bwrap's is read on the host
+ * through safefile.h, 16 bytes at most; Lima's is printed by the guest only
+ * when it is a plain file (its first 8 bytes, 5 s at most), and sbx keeps
+ * 16 bytes of the answer at most, ending limactl past that.
  */
 
 /* Where a bwrap sandbox sees its tmux directory (socket "sock", "status", "ready"). */

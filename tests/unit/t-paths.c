@@ -38,6 +38,12 @@ int main(void)
 	check(sbx_path_expand_home("~/x y"), "/home/u/x y", "~/ expands to HOME");
 	check(sbx_path_expand_home("~"), "/home/u", "~ alone too");
 	check(sbx_path_expand_home("~root/x"), "~root/x", "~user is left alone");
+	check(sbx_path_clean("/a/b/../c/"), "/a/c", "clean: '..' takes the one before away");
+	check(sbx_path_clean("/p/../x"), "/x", "clean: a project's sibling is no path in it");
+	check(sbx_path_clean("//a/./b//"), "/a/b", "clean: '.', doubled and trailing '/' go");
+	check(sbx_path_clean("/.."), "/", "clean: nothing above /");
+	check(sbx_path_clean("a/../../b"), "../b", "clean: a relative path keeps what leaves it");
+	check(sbx_path_clean("a/.."), ".", "clean: nothing left is '.'");
 	check(sbx_path_join("/a/", "b"), "/a/b", "join does not double a slash");
 
 	mkdtemp(dir);

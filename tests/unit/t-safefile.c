@@ -23,6 +23,8 @@ static int exists(const char *rel)
 static void reads(void)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
+	char *p;
+	int dfd;
 
 	sh("mkdir -p d/sub && printf hello >d/sub/f && printf secret >outside");
 	sh("ln -s ../outside d/link && ln -s sub d/dirlink && mkfifo d/fifo");
@@ -42,7 +44,40 @@ static void reads(void)
 	like(sbx_last_error(), "larger than 4096", "naming the bound");
 	is_int(sbx_safe_read(scratch, "d/zero", 4096, &b), -1, "a link to /dev/zero is refused");
 	is_int(b.len, 0, "and nothing was read");
+	p = sbx_asprintf("%s/d/sub/f", scratch);
+	is_int(sbx_safe_read(NULL, p, 100, &b), 0, "without a directory: an absolute path");
+	is_str(b.buf, "hello", "read");
+	free(p);
+	sbx_buf_reset(&b);
+	p = sbx_asprintf("%s/d/dirlink/f", scratch);
+	is_int(sbx_safe_read(NULL, p, 100, &b), -1, "whose links are refused on the way too");
+	free(p);
+	dfd = open(scratch, O_RDONLY | O_DIRECTORY);
+	is_int(sbx_safe_read_at(dfd, "d/link", "~/the-file", 100, &b), -1, "below a descriptor");
+	is_str(sbx_last_error(), "cannot read '~/the-file': it is a symbolic link",
+	       "named as the caller says");
+	is_int(sbx_safe_read_at(dfd, "d/fifo", "~/fifo", 100, &b), -1, "a FIFO there too");
+	is_int(sbx_safe_read_at(dfd, "d/nothing", "~/nothing", 100, &b), 1, "and missing is 1");
+	close(dfd);
 	sbx_buf_release(&b);
+	sbx_clear_error();
+}
+
+static void links_on_the_way(void)
+{
+	int dfd;
+
+	sh("mkdir -p l/home/a beyond/b && ln -s ../../beyond l/home/out && ln -s /dev/null l/home/a/last");
+	dfd = open(scratch, O_RDONLY | O_DIRECTORY);
+	is_int(sbx_safe_find_link(dfd, "l/home/out/b/c", 0), 1, "a link on the way is found");
+	ok(exists("l/home/out"), "and left alone without remove");
+	is_int(sbx_safe_find_link(dfd, "l/home/a/last", 0), 1, "a link as the last component too");
+	is_int(sbx_safe_find_link(dfd, "l/home/a/none/x", 0), 0, "a missing one ends the look");
+	is_int(sbx_safe_find_link(dfd, "l/home/out/b/c", 1), 1, "with remove, it is removed");
+	ok(!exists("l/home/out") && exists("beyond/b"), "the link, not what it pointed to");
+	is_int(sbx_safe_find_link(dfd, "l/home/out/b/c", 1), 0, "and is gone");
+	is_int(sbx_safe_find_link(dfd, "l/../beyond", 0), -1, "'..' is refused");
+	close(dfd);
 	sbx_clear_error();
 }
 
@@ -90,6 +125,7 @@ int main(void)
 {
 	scratch_init();
 	reads();
+	links_on_the_way();
 	removes();
 	scratch_done();
 	return done_testing();
