@@ -164,16 +164,18 @@ test_expect_success 'a mount from the project: a link the sandbox put in its pla
 	test_grep "cannot mount .$PROJ/shared.: it goes through a symbolic link in .$PROJ., which the sandbox can write; remove the link" err
 '
 
-test_expect_success 'a git directory rebuilt with config a link out of it: the session refuses to start' '
+test_expect_success 'a git directory with config a link out of it: never made inside, refused on the host' '
 	mkdir -p "$HOME/.config" "$TRASH/gitproj" &&
 	echo "HOST-CONFIG-$SEED" >"$HOME/.config/host-secret" &&
 	git init -q "$TRASH/gitproj" &&
 	cd "$TRASH/gitproj" &&
-	bounded "$SBX" shell -- sh -c "mv .git .git2 && mkdir .git .git/hooks &&
-		cp -r .git2/objects .git2/refs .git2/HEAD .git/ && ln -s ../../home/.config .git/config" &&
+	test_must_fail bounded "$SBX" shell -- sh -c "mv .git .git2" &&
+	test -d .git && ! test -e .git2 &&
+	rm .git/config && ln -s ../../home/.config .git/config &&
 	test_must_fail bounded "$SBX" shell -- sh -c "cat \"$HOME/.config/host-secret\"" >out 2>err &&
 	! grep "HOST-CONFIG" out &&
-	test_grep "symbolic link .* which the sandbox can write; remove the link" err
+	test_grep "config" err &&
+	test_line_count err 1
 '
 
 # A plugin whose template script, run in a sandbox over the template home,
@@ -209,6 +211,7 @@ test_expect_success 'a template home with a FIFO and links to host files: copied
 	mkdir -p "$TRASH/tmplproj" &&
 	cd "$TRASH/tmplproj" &&
 	echo "{\"plugins\": [\"hostile\"]}" >.sbx.json &&
+	"$SBX" trust >/dev/null &&
 	SBX_PLUGIN_PATH="$PLUGINS" bounded "$SBX" setup >out 2>err &&
 	SBX_PLUGIN_PATH="$PLUGINS" bounded "$SBX" shell -- sh -c "
 		ls -A ~; readlink ~/host-key; cat ~/host-key 2>&1; chmod 700 ~/locked ~/locked/in &&
