@@ -131,7 +131,9 @@ test_expect_success 'a huge event on stdin is cut down to what a notification ne
 import json, sys
 ev = {\"session_id\": \"s\", \"hook_event_name\": \"Stop\", \"stop_hook_active\": False,
       \"last_assistant_message\": \"big \" + \"y\" * (3 * 1024 * 1024)}
-sys.stdout.write(json.dumps(ev))" | SBX_SANDBOX=sbx-huge "$SBX" hook --agent claude &&
+sys.stdout.write(json.dumps(ev))" >huge.json &&
+	# From a file: the hook reads for 250 ms at most, and a pipe from a slow python may not fill in time.
+	SBX_SANDBOX=sbx-huge "$SBX" hook --agent claude <huge.json &&
 	stats_wait received=16 &&
 	test "$(stat_of oversized)" = 2 &&
 	tail -n 1 "$MOCK_LOG" | test_grep -F "\"my-app: Claude finished\" \"big yyyy"
