@@ -81,9 +81,12 @@ int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event 
 void sbx_notify_event_release(struct sbx_notify_event *ev);
 
 /*
- * Text fit for a notification: valid UTF-8 (bad bytes become '?'), control
- * characters and runs of white space become one space, trimmed, cut at a
- * character boundary to at most max bytes with "..." appended when cut.
+ * Text fit for a notification (notify-text.c): valid UTF-8 (bad bytes
+ * become '?'); control characters (C0, DEL, C1), U+2028, U+2029 and runs of
+ * white space become one space; bidirectional marks, embeddings, overrides
+ * and isolates (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are
+ * removed; trimmed, cut at a character boundary to at most max bytes with
+ * "..." appended when cut.
  */
 void sbx_notify_clean_text(struct sbx_buf *out, const char *s, size_t max);
 

@@ -144,7 +144,40 @@ static void test_clean(void)
 	sbx_notify_clean_text(&b, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7);
 	is_str(b.buf, "\xc3\xa9\xc3\xa9...", "cut at a character boundary, with an ellipsis");
 	ok(b.len <= 7, "within the limit");
+	sbx_buf_reset(&b);
+	sbx_notify_clean_text(&b, "\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 10);
+	is_str(b.buf, "\xe2\x82\xac\xe2\x82\xac...", "3- and 4-byte characters are never split");
 	sbx_buf_release(&b);
+}
+
+static void check_clean(const char *in, const char *want, const char *what)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+
+	sbx_notify_clean_text(&b, in, 100);
+	is_str(b.buf, want, "%s", what);
+	sbx_buf_release(&b);
+}
+
+/* Each class of character that could steer a terminal or the reader's eye. */
+static void test_clean_classes(void)
+{
+	check_clean("a\x01\x07\x08\x1b[31mb\x7f", "a [31mb", "C0 controls and DEL");
+	check_clean("a\xc2\x9b" "31mb", "a 31mb", "C1 CSI (U+009B)");
+	check_clean("a\xc2\x80\xc2\x85\xc2\x9d" "8;;x\xc2\x9c" "b\xc2\x9f",
+		    "a 8;;x b", "every C1 control (U+0080-U+009F): NEL, OSC, ST");
+	check_clean("txt.\xe2\x80\xae" "exe.sh", "txt.exe.sh", "RIGHT-TO-LEFT OVERRIDE (U+202E)");
+	check_clean("a\xe2\x80\xaa" "b\xe2\x80\xab" "c\xe2\x80\xac" "d\xe2\x80\xad" "e",
+		    "abcde", "embeddings and overrides (U+202A-U+202D)");
+	check_clean("a\xe2\x81\xa6" "b\xe2\x81\xa7" "c\xe2\x81\xa8" "d\xe2\x81\xa9" "e",
+		    "abcde", "isolates (U+2066-U+2069)");
+	check_clean("a\xe2\x80\x8e" "b\xe2\x80\x8f" "c\xd8\x9c" "d", "abcd",
+		    "marks (U+200E, U+200F, U+061C)");
+	check_clean("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c", "a b c", "line and paragraph separators");
+	check_clean("\xc0\xaf\xe0\x80\xaf|\xf4\x90\x80\x80|\xed\xb0\x80|\xe2\x80", "?????|????|???|??",
+		    "overlong, beyond U+10FFFF, surrogate and truncated sequences are replaced");
+	check_clean("\xc2\xa0\xd7\x90\xe2\x80\x8b", "\xc2\xa0\xd7\x90\xe2\x80\x8b",
+		    "other characters (NBSP, Hebrew, zero width space) stay");
 }
 
 static int has(const struct sbx_strvec *v, const char *s)
@@ -236,6 +269,7 @@ int main(void)
 	test_wrap();
 	test_parse();
 	test_clean();
+	test_clean_classes();
 	test_argv();
 	test_wiring();
 	return done_testing();
