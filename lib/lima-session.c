@@ -98,7 +98,7 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	if (s->forward_ssh_agent)
 		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
 	sbx_plugins_lima_clone(s, &c.args);
-	sbx_notify_lima_clone(s, &c.args);
+	sbx_notify_lima_clone(s, name, &c.args);
 	c.progress = p;
 	ret = sbx_lima_call_must(&c, "cannot clone the template '%s' into '%s'", tmpl, name);
 	if (ret && sbx_lima_call_said(&c, "already exists"))
@@ -422,7 +422,7 @@ static int run_ephemeral(struct sbx_session *s)
 		goto undo;
 	}
 	sbx_lima_progress_end(&p, 1);
-	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
+	sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET);
 	if (deliver_env(s, name, &envfile) || sbx_lima_interrupted())
 		goto undo;
 	sbx_gitdir_watch(s->gitdir);
@@ -519,7 +519,7 @@ static int run_persistent(struct sbx_session *s)
 		ret = prepare_gitdir(s, name) || ready_persistent(s, name) ? -1 : 0;
 		sbx_lima_unlock(&lock);
 	}
-	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
+	sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET);
 	if (!ret && !sbx_lima_interrupted() && !deliver_env(s, name, &envfile) && !sbx_lima_interrupted()) {
 		sbx_gitdir_watch(s->gitdir);
 		ret = s->tmux ? sbx_lima_run_tmux(s, name, envfile, NULL, &handed_over)

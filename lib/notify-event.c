@@ -235,8 +235,8 @@ static void describe(const cJSON *event, const char *agent, struct sbx_buf *titl
 	}
 }
 
-int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event *ev,
-			  cJSON **request)
+int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_origin *trusted,
+			  struct sbx_notify_event *ev, cJSON **request)
 {
 	struct sbx_buf title = SBX_BUF_INIT;
 	const cJSON *event, *v;
@@ -252,7 +252,8 @@ int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event 
 		cJSON_Delete(doc);
 		return sbx_error("not a JSON object");
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stats"))) {
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stats")) ||
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "session"))) {
 		*request = doc;
 		return 1;
 	}
@@ -266,9 +267,10 @@ int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event 
 		cJSON_Delete(doc);
 		return sbx_error("\"event\" is neither an object nor a string");
 	}
-	project = sbx_json_get_string(doc, "project");
-	sandbox = sbx_json_get_string(doc, "sandbox");
-	agent = sbx_json_get_string(doc, "agent");
+	/* A session's socket says who sent the line; the line's own claims are then no one's. */
+	project = trusted ? trusted->project : sbx_json_get_string(doc, "project");
+	sandbox = trusted ? trusted->sandbox : sbx_json_get_string(doc, "sandbox");
+	agent = trusted ? trusted->agent : sbx_json_get_string(doc, "agent");
 	if (project && *project) {
 		struct sbx_buf base = SBX_BUF_INIT;
 

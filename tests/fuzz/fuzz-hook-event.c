@@ -2,10 +2,11 @@
  * libFuzzer harness for the notification path's parsers (notify.h): whatever
  * bytes an agent hands `sbx hook`, the line it makes is one line within the
  * limit that the server parses as an event; whatever bytes a client writes
- * to the server, parsing never crashes or leaks, and every text it would show
- * is valid UTF-8 without control characters or bidirectional overrides,
- * within its limits; and the
- * server's line splitter finds the same lines however the bytes are cut.
+ * to the server, parsing never crashes or leaks, every text it would show is
+ * valid UTF-8 without control characters or bidirectional overrides, within
+ * its limits, and a line on a session's socket is that session's whatever it
+ * claims; and the server's line splitter finds the same lines however the
+ * bytes are cut.
  */
 #include "lines.h"
 #include "notify.h"
@@ -137,15 +138,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (line.len > SBX_NOTIFY_LINE_MAX || line.buf[line.len - 1] != '\n' ||
 	    memchr(line.buf, '\n', line.len - 1))
 		abort();
-	if (sbx_notify_parse_line(line.buf, line.len - 1, &ev, &req) != 0)
+	if (sbx_notify_parse_line(line.buf, line.len - 1, NULL, &ev, &req) != 0)
 		abort();
 	check_event(&ev);
 	sbx_notify_event_release(&ev);
 
-	/* As the server: any line. */
-	ret = sbx_notify_parse_line((const char *)data, size, &ev, &req);
+	/* As the server: any line, on its own socket and on a session's. */
+	ret = sbx_notify_parse_line((const char *)data, size, NULL, &ev, &req);
 	if (ret == 0)
 		check_event(&ev);
+	sbx_notify_event_release(&ev);
+	cJSON_Delete(req);
+	req = NULL;
+	ret = sbx_notify_parse_line((const char *)data, size, &o, &ev, &req);
+	if (ret == 0) {
+		check_event(&ev);
+		/* Whatever the line claims, the event is the registered session's. */
+		if (strcmp(ev.group, "sbx:sbx-app-1a2b3c-k3x9q") || !ev.sandbox ||
+		    strcmp(ev.sandbox, o.sandbox) || strncmp(ev.title, "app: Claude", 11))
+			abort();
+	}
 	sbx_notify_event_release(&ev);
 	cJSON_Delete(req);
 

@@ -84,7 +84,7 @@ static void check_parse(const char *event, const char *kind, const char *title,
 	int ret;
 
 	sbx_notify_wrap(&line, &origin, event, strlen(event));
-	ret = sbx_notify_parse_line(line.buf, line.len - 1, &ev, &req);
+	ret = sbx_notify_parse_line(line.buf, line.len - 1, NULL, &ev, &req);
 	is_int(ret, 0, "%s: parsed", what);
 	is_str(ev.kind, kind, "%s: kind", what);
 	is_str(ev.title, title, "%s: title", what);
@@ -96,6 +96,7 @@ static void check_parse(const char *event, const char *kind, const char *title,
 
 static void test_parse(void)
 {
+	const char *session = "{\"session\":{\"name\":\"x\"}}";
 	struct sbx_notify_event ev;
 	cJSON *req = NULL;
 
@@ -115,19 +116,45 @@ static void test_parse(void)
 		    "Notification", "my-app: Claude is waiting", "]9;evil x",
 		    "no escape or bell survives");
 
-	is_int(sbx_notify_parse_line("{\"stats\":true}", 14, &ev, &req), 1, "a stats request");
+	is_int(sbx_notify_parse_line("{\"stats\":true}", 14, NULL, &ev, &req), 1, "a stats request");
 	ok(req != NULL, "is handed back");
 	cJSON_Delete(req);
-	is_int(sbx_notify_parse_line("{x", 2, &ev, &req), -1, "not JSON is malformed");
-	is_int(sbx_notify_parse_line("[]", 2, &ev, &req), -1, "an array is malformed");
-	is_int(sbx_notify_parse_line("{\"v\":2,\"event\":{}}", 18, &ev, &req), -1,
+	is_int(sbx_notify_parse_line("{x", 2, NULL, &ev, &req), -1, "not JSON is malformed");
+	is_int(sbx_notify_parse_line("[]", 2, NULL, &ev, &req), -1, "an array is malformed");
+	is_int(sbx_notify_parse_line("{\"v\":2,\"event\":{}}", 18, NULL, &ev, &req), -1,
 	       "another version is malformed");
-	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":3}", 17, &ev, &req), -1,
+	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":3}", 17, NULL, &ev, &req), -1,
 	       "an event that is a number is malformed");
-	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":{}}", 18, &ev, &req), 0,
+	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":{}}", 18, NULL, &ev, &req), 0,
 	       "a bare event parses");
 	is_str(ev.title, "sbx: the agent: unknown", "with what little is known");
 	is_str(ev.group, "sbx:default", "in the default group");
+	sbx_notify_event_release(&ev);
+	is_int(sbx_notify_parse_line(session, strlen(session), NULL, &ev, &req), 1, "a session request");
+	cJSON_Delete(req);
+}
+
+/* A session's socket: who sent the line is what the host registered, never what it says. */
+static void test_trusted(void)
+{
+	static const struct sbx_notify_origin mine = { "/home/u/mine", "sbx-mine-1a2b3c-aaaaa",
+		"codex", 0 };
+	static const struct sbx_notify_origin bare = { NULL, NULL, NULL, 0 };
+	const char *forged = "{\"v\":1,\"project\":\"/home/u/other\",\"sandbox\":\"sbx-other-9f8e7d-bbbbb\","
+			     "\"agent\":\"claude\",\"event\":{\"hook_event_name\":\"Stop\"}}";
+	struct sbx_notify_event ev;
+	cJSON *req = NULL;
+
+	is_int(sbx_notify_parse_line(forged, strlen(forged), &mine, &ev, &req), 0, "a forged line parses");
+	is_str(ev.title, "mine: Codex finished", "titled with the registered project and agent");
+	is_str(ev.group, "sbx:sbx-mine-1a2b3c-aaaaa", "in the registered sandbox's group");
+	is_str(ev.sandbox, "sbx-mine-1a2b3c-aaaaa", "for the registered sandbox's terminal");
+	sbx_notify_event_release(&ev);
+	is_int(sbx_notify_parse_line(forged, strlen(forged), &bare, &ev, &req), 0,
+	       "with nothing registered");
+	is_str(ev.title, "sbx: the agent finished", "the line's claims are still ignored");
+	is_str(ev.group, "sbx:default", "and its group is not the one it claims");
+	ok(!ev.sandbox, "nor its sandbox");
 	sbx_notify_event_release(&ev);
 }
 
@@ -268,6 +295,7 @@ int main(void)
 {
 	test_wrap();
 	test_parse();
+	test_trusted();
 	test_clean();
 	test_clean_classes();
 	test_argv();
