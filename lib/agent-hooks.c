@@ -182,3 +182,21 @@ void sbx_notify_lima_clone(const struct sbx_session *s, const char *name, struct
 	sbx_buf_release(&b);
 	free(host);
 }
+
+int sbx_notify_lima_forwards_user_socket(const cJSON *instance)
+{
+	const cJSON *config = cJSON_GetObjectItemCaseSensitive(instance, "config");
+	const cJSON *forwards = cJSON_GetObjectItemCaseSensitive(config, "portForwards");
+	char *user = sbx_notify_socket_path();
+	int found = 0;
+
+	if (!user)
+		sbx_clear_error();
+	for (const cJSON *f = cJSON_IsArray(forwards) ? forwards->child : NULL; user && f; f = f->next) {
+		const char *host = sbx_json_get_string(f, "hostSocket");
+
+		found = found || (host && !strcmp(host, user));
+	}
+	free(user);
+	return found;
+}

@@ -463,6 +463,12 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 
 	if (found < 0)
 		return -1;
+	if (found && sbx_notify_lima_forwards_user_socket(inst) && !s->notify_off) {
+		sbx_warn("no notifications for this session: '%s' forwards the notification server's "
+			 "own socket, which lets its sandbox speak for other sessions; remove it "
+			 "('sbx rm %s') and the next run makes it anew", name, name);
+		s->notify_off = 1;
+	}
 	status = inst ? sbx_json_get_string(inst, "status") : NULL;
 	if (found && status && !strcmp(status, "Running")) {
 		cJSON_Delete(inst);

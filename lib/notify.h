@@ -227,6 +227,12 @@ int sbx_notify_session_command(struct sbx_session *s, const char *name, const ch
  */
 #define SBX_NOTIFY_LIMA_SOCKET "/tmp/sbx-notify.sock"
 void sbx_notify_lima_clone(const struct sbx_session *s, const char *name, struct sbx_strvec *args);
+/*
+ * Does the instance (limactl list --json) forward the user's socket, as a
+ * persistent VM cloned by an sbx before sessions had sockets of their own
+ * does? Its sandbox could then speak for any session.
+ */
+int sbx_notify_lima_forwards_user_socket(const cJSON *instance);
 void sbx_notify_lima_provision(const struct sbx_config *cfg, cJSON *provision);
 
 /* ----------------------------------------------------------------- the server */

@@ -128,6 +128,21 @@ print([c for c in map(json.loads, open(sys.argv[1])) if c[0] == \"clone\"][-1][3
 	! grep "sbx-other\|other: " "$NOTIFY_LOG"
 '
 
+test_expect_success 'a persistent VM that forwards the user'"'"'s socket (an older sbx'"'"'s) gets no notifications, and says why' '
+	"$SBX" run --keep &&
+	keep=$(lima_names | grep -e "-keep$") &&
+	limactl stop --tty=false "$keep" 2>/dev/null &&
+	limactl edit --tty=false "$keep" --set ".portForwards = [{\"guestSocket\": \"/tmp/sbx-notify.sock\", \"hostSocket\": \"$HOST_SOCK\", \"reverse\": true}]" 2>/dev/null &&
+	"$SBX" run --keep 2>err &&
+	test_grep "no notifications for this session: .$keep. forwards the notification server.s own socket" err &&
+	test_grep "sbx rm $keep" err &&
+	! grep "^SBX_" "$REC/env" &&
+	"$SBX" rm -f "$keep" &&
+	"$SBX" run --keep 2>err &&
+	! grep "no notifications" err &&
+	test_grep "^SBX_NOTIFY_SOCKET=/tmp/sbx-notify.sock$" "$REC/env"
+'
+
 test_expect_success 'notify.enabled false: no forward, no hooks, no variables' '
 	sed "s/^{/{\"notify\": {\"enabled\": false},/" "$XDG_CONFIG_HOME/sbx/config.json" >cfg &&
 	mv cfg "$XDG_CONFIG_HOME/sbx/config.json" &&
