@@ -205,7 +205,8 @@ const struct sbx_cmd sbx_cmd_notify = {
 		 "sbx notify send -title T -message M [-subtitle S] [-sound NAME] [-group ID] [-open URL]\n"
 		 "sbx notify stats [--wait COUNTER=N]... [--timeout MS]",
 	.description = "serve: the notification server `sbx run` starts on demand (one per user) on\n"
-		"$XDG_RUNTIME_DIR/sbx/notify.sock; it shows the events of notify.events and logs to\n"
+		"$XDG_RUNTIME_DIR/sbx/notify.sock, with a socket of its own for each session `sbx run`\n"
+		"registers there; it shows the events of notify.events and logs to\n"
 		"$XDG_STATE_HOME/sbx/notify.log.\n"
 		"send: terminal-notifier's flags, on macOS and Linux alike (notify-send, osascript,\n"
 		"terminal-notifier, or a bell and OSC 9 on the terminal; $SBX_NOTIFIER chooses).\n"
