@@ -422,8 +422,8 @@ static int run_ephemeral(struct sbx_session *s)
 		goto undo;
 	}
 	sbx_lima_progress_end(&p, 1);
-	sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET);
-	if (deliver_env(s, name, &envfile) || sbx_lima_interrupted())
+	if (sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET) ||
+	    deliver_env(s, name, &envfile) || sbx_lima_interrupted())
 		goto undo;
 	sbx_gitdir_watch(s->gitdir);
 	if (s->tmux)
@@ -525,7 +525,9 @@ static int run_persistent(struct sbx_session *s)
 		ret = prepare_gitdir(s, name) || ready_persistent(s, name) ? -1 : 0;
 		sbx_lima_unlock(&lock);
 	}
-	sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET);
+	/* Registered only once the VM runs under this run's record. */
+	if (!ret && sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET))
+		ret = -1;
 	if (!ret && !sbx_lima_interrupted() && !deliver_env(s, name, &envfile) && !sbx_lima_interrupted()) {
 		sbx_gitdir_watch(s->gitdir);
 		ret = s->tmux ? sbx_lima_run_tmux(s, name, envfile, NULL, &handed_over)
