@@ -119,6 +119,21 @@ static struct sbx_notify_listener *find_session(struct sbx_notify_server *srv, c
 	return NULL;
 }
 
+/* The socket of another session in the directory name's would have. */
+static struct sbx_notify_listener *same_place(struct sbx_notify_server *srv, const char *name)
+{
+	char *dir = name ? sbx_notify_session_dir(name) : NULL;
+	struct sbx_notify_listener *found = NULL;
+
+	for (size_t i = 1; dir && !found && i < srv->nr_listeners; i++)
+		if (!strcmp(srv->listeners[i]->dir, dir))
+			found = srv->listeners[i];
+	if (!dir)
+		sbx_clear_error();
+	free(dir);
+	return found;
+}
+
 struct sbx_notify_listener *sbx_notify_new_listener(void)
 {
 	struct sbx_notify_listener *l = sbx_calloc(1, sizeof(*l));
@@ -149,6 +164,12 @@ static void register_session(struct sbx_notify_server *srv, struct sbx_notify_cl
 			sbx_notify_log(srv, "refused a session request on the socket of session %s "
 				       "(%llu malformed so far)", c->l->name, srv->st.malformed);
 		sbx_json_add_string(out, "error", "sessions are registered on the user's socket");
+		goto out;
+	}
+	if (fresh && (l = same_place(srv, name))) {
+		/* Two names whose hashes meet: the second goes without (vanishingly rare). */
+		sbx_json_add_string(out, "error", "another session's socket is in its place");
+		sbx_notify_log(srv, "session %s: %s's socket is in its place", name, l->name);
 		goto out;
 	}
 	if (fresh)

@@ -236,8 +236,8 @@ static const char *string_at_most(const cJSON *obj, const char *key, size_t max)
 
 int sbx_notify_listen_session(struct sbx_notify_listener *l, const cJSON *reg)
 {
-	const char *name = string_at_most(reg, "name", 76);
-	const char *sandbox = string_at_most(reg, "sandbox", 76);
+	const char *name = sbx_json_get_string(reg, "name");
+	const char *sandbox = sbx_json_get_string(reg, "sandbox");
 	const char *project = string_at_most(reg, "project", PROJECT_MAX);
 	const char *agent = sbx_json_get_string(reg, "agent"), *recorded;
 	struct sbx_notify_listener fresh;

@@ -54,9 +54,10 @@ int sbx_notify_listen_user(struct sbx_notify_listener *l, const char *path, int 
  * ({"name", "project", "sandbox", "agent"}), which must be a live session of
  * that project, in its directory; records the registration and watches the
  * owner. With l already listening for that name (a persistent sandbox's
- * next run, a keeper's) it takes the new registration and watches the
- * record's owner again. Returns 0, or -1 with a message (l untouched when it
- * was listening, else released).
+ * next run) it takes the new registration and watches the record's owner
+ * again. Returns 0, or -1 with a message (l still listening when it was,
+ * else released). The caller makes sure no other session's socket is in
+ * the same directory.
  */
 int sbx_notify_listen_session(struct sbx_notify_listener *l, const cJSON *registration);
 
