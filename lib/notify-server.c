@@ -390,6 +390,18 @@ static int next_timeout(const struct sbx_notify_server *srv, long long now, long
 	return next <= now ? 0 : next - now > 600000 ? 600000 : (int)(next - now);
 }
 
+/* The process that owned l's session ended: the session with it, or another owns it now. */
+static void owner_event(struct sbx_notify_server *srv, struct sbx_notify_listener *l)
+{
+	pid_t was = l->owner;
+
+	if (sbx_notify_listener_ended(l))
+		sbx_notify_end_session(srv, l);
+	else if (l->owner != was)
+		sbx_notify_log(srv, "session %s: now owned by pid %ld (pid %ld ended)", l->name,
+			       (long)l->owner, (long)was);
+}
+
 /* What each pollfd of the loop is: the signal pipe, a socket, an owner's pidfd, a client. */
 struct slot {
 	enum { SLOT_SIGNALS, SLOT_LISTEN, SLOT_OWNER, SLOT_CLIENT } kind;
@@ -450,9 +462,8 @@ static int serve_loop(struct sbx_notify_server *srv)
 			if (slots[i].kind == SLOT_LISTEN && fds[i].revents)
 				sbx_notify_accept(srv, slots[i].l);
 		for (size_t i = 1; r > 0 && i < n; i++)
-			if (slots[i].kind == SLOT_OWNER && fds[i].revents &&
-			    sbx_notify_listener_ended(slots[i].l))
-				sbx_notify_end_session(srv, slots[i].l);
+			if (slots[i].kind == SLOT_OWNER && fds[i].revents)
+				owner_event(srv, slots[i].l);
 		now = sbx_notify_now_ms();
 		sbx_notify_check_owners(srv, now);
 		sbx_notify_client_timeouts(srv, now);

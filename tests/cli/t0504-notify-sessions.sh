@@ -117,13 +117,14 @@ in_sandbox() {
 	"$SBX" shell -- /usr/bin/python3 ./hostile.py "$@"
 }
 
-# The sessions started in the background, ended with the file if a test failed.
+# The sessions started in the background or in tmux, ended with the file if a test failed.
 BG=
 test_cleanup_hook='sessions_cleanup'
 sessions_cleanup() {
 	for pid in $BG; do
 		kill "$pid" 2>/dev/null
 	done
+	"$SBX" stop --all >/dev/null 2>&1
 	notify_cleanup
 }
 
@@ -242,6 +243,42 @@ test_expect_success 'a session'"'"'s socket and directory go when it ends' '
 	ls -A "$SESSIONS" >left &&
 	test_line_count left 0
 '
+
+# A run in tmux without a terminal: its foreground leaves at once, and the
+# keeper, which owns the session from then on, keeps its socket.
+if command -v tmux >/dev/null 2>&1; then
+	mkfifo w.in w.end
+	cat >waiter <<-EOF
+	#!/bin/sh
+	cat "$PROJ/w.in" >/dev/null
+	echo '{"hook_event_name":"Notification","message":"after the foreground left"}' |
+		sbx hook --agent claude
+	cat "$PROJ/w.end" >/dev/null
+	EOF
+	chmod +x waiter
+	cp "$XDG_CONFIG_HOME/sbx/config.json" config.saved
+	sed "s|\"agents\": {|\"agents\": {\"waiter\": {\"command\": \"$PROJ/waiter\"}, |" \
+		config.saved >"$XDG_CONFIG_HOME/sbx/config.json"
+	"$SBX" run --tmux --agent waiter </dev/null >w.out 2>&1
+	W=$(sed -n 's/^sbx: detached from \([^;]*\);.*/\1/p' w.out)
+	export W
+	test_expect_success 'a run whose foreground leaves (tmux) keeps its socket while its keeper lives' '
+		case $W in sbx-proj-*) ;; *) cat w.out; false ;; esac &&
+		closed=$(stats_wait && stat_of closed) &&
+		received=$(stat_of received) &&
+		to_sandbox w.in &&
+		stats_wait received=$((received + 1)) &&
+		test_grep -F "\"proj: waiter is waiting\" \"after the foreground left\"" "$MOCK_LOG" &&
+		test_grep "session $W: now owned by pid [0-9]* (pid [0-9]* ended)" "$NOTIFY_LOG" &&
+		test "$(stat_of closed)" = "$closed" &&
+		to_sandbox w.end &&
+		stats_wait closed=$((closed + 1)) &&
+		test_grep "session $W ended" "$NOTIFY_LOG"
+	'
+	mv config.saved "$XDG_CONFIG_HOME/sbx/config.json"
+else
+	test_skip 'a run whose foreground leaves (tmux) keeps its socket' 'tmux is not installed'
+fi
 
 # A run killed with SIGKILL: its session's socket goes all the same.
 mkfifo k.out k.in
