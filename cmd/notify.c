@@ -12,11 +12,9 @@
 #include "xalloc.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The value of a flag at argv[*i] ("-title T", "--title T", "--title=T"), or NULL if another. */
@@ -112,34 +110,6 @@ static int notify_serve(int argc, char **argv, struct sbx_ctx *ctx)
 	return sbx_notify_serve(&o) ? sbx_fail(ctx, 1) : 0;
 }
 
-/* Reads one line from fd until the deadline. */
-static int read_line(int fd, struct sbx_buf *b, long long timeout_ms)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!memchr(b->buf, '\n', b->len)) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		long long left;
-		char chunk[4096];
-		ssize_t n;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0)
-			return sbx_error("no answer from the server");
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
-			return sbx_error_errno("poll failed");
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0)
-			return sbx_error("the server closed the connection");
-		sbx_buf_add(b, chunk, (size_t)n);
-	}
-	return 0;
-}
-
 /* `sbx notify stats [--wait COUNTER=N]... [--timeout MS]`: the server's counters as JSON. */
 static int notify_stats(int argc, char **argv, struct sbx_ctx *ctx)
 {
@@ -198,7 +168,7 @@ static int notify_stats(int argc, char **argv, struct sbx_ctx *ctx)
 		sbx_error_errno("cannot write to '%s'", path);
 		goto fail;
 	}
-	if (read_line(fd, &answer, (long long)timeout + 5000))
+	if (sbx_notify_read_line(fd, &answer, sbx_notify_now_ms() + (long long)timeout + 5000))
 		goto fail;
 	fwrite(answer.buf, 1, strcspn(answer.buf, "\n") + 1, stdout);
 	ret = 0;
@@ -235,7 +205,8 @@ const struct sbx_cmd sbx_cmd_notify = {
 		 "sbx notify send -title T -message M [-subtitle S] [-sound NAME] [-group ID] [-open URL]\n"
 		 "sbx notify stats [--wait COUNTER=N]... [--timeout MS]",
 	.description = "serve: the notification server `sbx run` starts on demand (one per user) on\n"
-		"$XDG_RUNTIME_DIR/sbx/notify.sock; it shows the events of notify.events and logs to\n"
+		"$XDG_RUNTIME_DIR/sbx/notify.sock, with a socket of its own for each session `sbx run`\n"
+		"registers there; it shows the events of notify.events and logs to\n"
 		"$XDG_STATE_HOME/sbx/notify.log.\n"
 		"send: terminal-notifier's flags, on macOS and Linux alike (notify-send, osascript,\n"
 		"terminal-notifier, or a bell and OSC 9 on the terminal; $SBX_NOTIFIER chooses).\n"

@@ -153,19 +153,22 @@ void sbx_notify_lima_provision(const struct sbx_config *cfg, cJSON *provision)
 	sbx_buf_release(&script);
 }
 
-void sbx_notify_lima_clone(const struct sbx_session *s, struct sbx_strvec *args)
+void sbx_notify_lima_clone(const struct sbx_session *s, const char *name, struct sbx_strvec *args)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
 	cJSON *list, *e;
-	char *host;
+	char *dir, *host;
 
-	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+	if (!sbx_config_bool(s->cfg, "notify.enabled") || s->notify_off)
 		return;
-	host = sbx_notify_socket_path();
-	if (!host) {
+	/* The session's own socket, never the user's: what arrives on it is this session's. */
+	dir = sbx_notify_session_dir(name);
+	if (!dir) {
 		sbx_clear_error();
 		return;
 	}
+	host = sbx_path_join(dir, SBX_NOTIFY_SESSION_SOCKET);
+	free(dir);
 	list = sbx_json_new_array();
 	e = sbx_json_append(list, sbx_json_new_object());
 	sbx_json_add_string(e, "guestSocket", SBX_NOTIFY_LIMA_SOCKET);
@@ -178,4 +181,22 @@ void sbx_notify_lima_clone(const struct sbx_session *s, struct sbx_strvec *args)
 	cJSON_Delete(list);
 	sbx_buf_release(&b);
 	free(host);
+}
+
+int sbx_notify_lima_forwards_user_socket(const cJSON *instance)
+{
+	const cJSON *config = cJSON_GetObjectItemCaseSensitive(instance, "config");
+	const cJSON *forwards = cJSON_GetObjectItemCaseSensitive(config, "portForwards");
+	char *user = sbx_notify_socket_path();
+	int found = 0;
+
+	if (!user)
+		sbx_clear_error();
+	for (const cJSON *f = cJSON_IsArray(forwards) ? forwards->child : NULL; user && f; f = f->next) {
+		const char *host = sbx_json_get_string(f, "hostSocket");
+
+		found = found || (host && !strcmp(host, user));
+	}
+	free(user);
+	return found;
 }

@@ -55,9 +55,14 @@
 #define BACKEND "bwrap"
 #define TOOLS_MOUNT "/opt/sbx-tools"
 #define ENV_FILE "/run/sbx/env"
-/* The host's own sbx, for the agents' hook command (`sbx hook`), and its socket. */
+/*
+ * The host's own sbx, for the agents' hook command (`sbx hook`), and the
+ * directory of the session's socket (the directory, not the socket: a
+ * restarted server's new socket shows in it).
+ */
 #define SBX_BIN_DIR "/opt/sbx/bin"
-#define NOTIFY_SOCKET "/run/sbx/notify.sock"
+#define NOTIFY_DIR "/run/sbx/notify"
+#define NOTIFY_SOCKET NOTIFY_DIR "/" SBX_NOTIFY_SESSION_SOCKET
 #define SANDBOX_PATH SBX_BIN_DIR ":" TOOLS_MOUNT "/bin:/usr/local/bin:/usr/bin:/bin"
 
 /* The user inside: the caller's own uid, or 1000 when sbx runs as root. */
@@ -381,23 +386,25 @@ static char *guest_path(const char *guest, const struct sandbox_user *u)
 
 /*
  * With notifications on: the host's sbx binary (it needs only libc and
- * libcjson, from the /usr the sandbox has) and the server's socket, which
- * may not exist when the server could not start (the hook then gives up).
+ * libcjson, from the /usr the sandbox has) and, once the session is
+ * registered, its socket's directory, read-only: the sandbox connects to
+ * the socket and can put nothing beside it. The user's socket is never
+ * bound: a sandbox reaches its own session's socket only.
  */
 static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
 {
-	char *exe, *sock;
+	char *exe;
 
 	if (!sbx_config_bool(s->cfg, "notify.enabled"))
 		return 0;
 	exe = sbx_self_exe();
-	sock = sbx_notify_socket_path();
-	if (exe && sock)
-		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx",
-			"--bind-try", sock, NOTIFY_SOCKET, NULL });
+	if (!exe)
+		return -1;
+	sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx", NULL });
+	if (s->notify_dir)
+		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", s->notify_dir, NOTIFY_DIR, NULL });
 	free(exe);
-	free(sock);
-	return exe && sock ? 0 : -1;
+	return 0;
 }
 
 struct sandbox {
@@ -804,7 +811,7 @@ static int run(struct sbx_session *s)
 	if (sbx_owner_write(name, BACKEND, keep ? "persistent" : "session", s->project.dir, extra))
 		goto out;
 	recorded = 1;
-	if (sbx_notify_session_env(s, keep ? keep : name, NOTIFY_SOCKET) ||
+	if (sbx_notify_session_env(s, name, keep ? keep : name, NOTIFY_SOCKET) ||
 	    prepare_home(tmpl_home, home) || sbx_gitdir_prepare(&git, &s->project, dir))
 		goto out;
 	s->gitdir = &git;

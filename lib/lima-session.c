@@ -98,7 +98,7 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	if (s->forward_ssh_agent)
 		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
 	sbx_plugins_lima_clone(s, &c.args);
-	sbx_notify_lima_clone(s, &c.args);
+	sbx_notify_lima_clone(s, name, &c.args);
 	c.progress = p;
 	ret = sbx_lima_call_must(&c, "cannot clone the template '%s' into '%s'", tmpl, name);
 	if (ret && sbx_lima_call_said(&c, "already exists"))
@@ -423,8 +423,8 @@ static int run_ephemeral(struct sbx_session *s)
 		goto undo;
 	}
 	sbx_lima_progress_end(&p, 1);
-	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
-	if (deliver_env(s, name, &envfile) || sbx_lima_interrupted())
+	if (sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET) ||
+	    deliver_env(s, name, &envfile) || sbx_lima_interrupted())
 		goto undo;
 	sbx_gitdir_watch(s->gitdir);
 	if (s->tmux)
@@ -464,6 +464,12 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 
 	if (found < 0)
 		return -1;
+	if (found && sbx_notify_lima_forwards_user_socket(inst) && !s->notify_off) {
+		sbx_warn("no notifications for this session: '%s' forwards the notification server's "
+			 "own socket, which lets its sandbox speak for other sessions; remove it "
+			 "('sbx rm %s') and the next run makes it anew", name, name);
+		s->notify_off = 1;
+	}
 	status = inst ? sbx_json_get_string(inst, "status") : NULL;
 	if (found && status && !strcmp(status, "Running")) {
 		cJSON_Delete(inst);
@@ -520,7 +526,9 @@ static int run_persistent(struct sbx_session *s)
 		ret = prepare_gitdir(s, name) || ready_persistent(s, name) ? -1 : 0;
 		sbx_lima_unlock(&lock);
 	}
-	sbx_notify_session_command(s, name, SBX_NOTIFY_LIMA_SOCKET);
+	/* Registered only once the VM runs under this run's record. */
+	if (!ret && sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET))
+		ret = -1;
 	if (!ret && !sbx_lima_interrupted() && !deliver_env(s, name, &envfile) && !sbx_lima_interrupted()) {
 		sbx_gitdir_watch(s->gitdir);
 		ret = s->tmux ? sbx_lima_run_tmux(s, name, envfile, NULL, &handed_over)

@@ -6,6 +6,8 @@
 #include "notify-queue.h"
 #include "config.h"
 #include "error.h"
+#include "json.h"
+#include "names.h"
 #include "paths.h"
 #include "session.h"
 #include "spawn.h"
@@ -40,6 +42,19 @@ char *sbx_notify_socket_path(void)
 	if (!dir)
 		return NULL;
 	path = sbx_path_join(dir, "notify.sock");
+	free(dir);
+	return path;
+}
+
+char *sbx_notify_session_dir(const char *name)
+{
+	char *dir = sbx_runtime_dir(), *hash, *path;
+
+	if (!dir)
+		return NULL;
+	hash = sbx_hash_hex(name, strlen(name), 12);
+	path = sbx_asprintf("%s/notify/%s", dir, hash);
+	free(hash);
 	free(dir);
 	return path;
 }
@@ -136,6 +151,84 @@ int sbx_notify_write_all(int fd, const char *buf, size_t len, long long deadline
 		return -1;
 	}
 	return 0;
+}
+
+int sbx_notify_read_line(int fd, struct sbx_buf *b, long long deadline_ms)
+{
+	while (!b->len || !memchr(b->buf, '\n', b->len)) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		char chunk[4096];
+		ssize_t n;
+		int r;
+
+		if (sbx_notify_now_ms() >= deadline_ms)
+			return sbx_error("no answer from the server");
+		r = poll(&p, 1, remaining(deadline_ms));
+		if (r < 0 && errno != EINTR)
+			return sbx_error_errno("poll failed");
+		if (r <= 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return sbx_error("the server closed the connection");
+		sbx_buf_add(b, chunk, (size_t)n);
+	}
+	return 0;
+}
+
+/* How long `sbx run` waits for the server to make its session's socket. */
+#define REGISTER_TIMEOUT_MS 5000
+
+int sbx_notify_register(const char *name, const char *project, const char *sandbox,
+			const char *agent)
+{
+	long long deadline = sbx_notify_now_ms() + REGISTER_TIMEOUT_MS;
+	struct sbx_buf line = SBX_BUF_INIT, answer = SBX_BUF_INIT;
+	char *path = sbx_notify_socket_path();
+	cJSON *req = sbx_json_new_object(), *reg, *doc = NULL;
+	const char *error;
+	int fd = -1, ret = -1;
+
+	reg = sbx_json_add_item(req, "session", sbx_json_new_object());
+	sbx_json_add_string(reg, "name", name);
+	sbx_json_add_string(reg, "project", project);
+	sbx_json_add_string(reg, "sandbox", sandbox);
+	if (agent && *agent)
+		sbx_json_add_string(reg, "agent", agent);
+	sbx_json_print(&line, req, 0);
+	sbx_buf_addch(&line, '\n');
+	if (!path)
+		goto out;
+	fd = sbx_notify_connect(path, REGISTER_TIMEOUT_MS);
+	if (fd < 0) {
+		sbx_error_errno("no notification server on '%s'", path);
+		goto out;
+	}
+	if (sbx_notify_write_all(fd, line.buf, line.len, deadline)) {
+		sbx_error_errno("cannot write to '%s'", path);
+		goto out;
+	}
+	if (sbx_notify_read_line(fd, &answer, deadline))
+		goto out;
+	doc = cJSON_ParseWithLength(answer.buf, strcspn(answer.buf, "\n"));
+	error = sbx_json_get_string(doc, "error");
+	if (error)
+		sbx_error("the notification server refused the session: %s", error);
+	else if (!sbx_json_get_string(doc, "socket"))
+		sbx_error("the notification server answered '%.80s'", answer.buf);
+	else
+		ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	cJSON_Delete(req);
+	cJSON_Delete(doc);
+	sbx_buf_release(&line);
+	sbx_buf_release(&answer);
+	free(path);
+	return ret;
 }
 
 static int server_alive(const char *path)
@@ -280,21 +373,32 @@ out:
 	return ret;
 }
 
-void sbx_notify_session_start(const struct sbx_session *s)
+void sbx_notify_session_start(struct sbx_session *s)
 {
 	if (!sbx_config_bool(s->cfg, "notify.enabled"))
 		return;
 	if (sbx_notify_ensure_server()) {
 		sbx_warn("no notifications for this session: %s", sbx_last_error());
 		sbx_clear_error();
+		s->notify_off = 1;
 	}
 }
 
-int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const char *socket)
+int sbx_notify_session_env(struct sbx_session *s, const char *name, const char *sandbox,
+			   const char *socket)
 {
-	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+	if (!sbx_config_bool(s->cfg, "notify.enabled") || s->notify_off)
 		return 0;
-	if (sbx_session_setenv_public(s, "SBX_PROJECT", s->project.dir) ||
+	if (sbx_notify_register(name, s->project.dir, sandbox, s->agent.name)) {
+		sbx_warn("no notifications for this session: %s", sbx_last_error());
+		sbx_clear_error();
+		s->notify_off = 1;
+		return 0;
+	}
+	free(s->notify_dir);
+	s->notify_dir = sbx_notify_session_dir(name);
+	if (!s->notify_dir ||
+	    sbx_session_setenv_public(s, "SBX_PROJECT", s->project.dir) ||
 	    sbx_session_setenv_public(s, "SBX_SANDBOX", sandbox) ||
 	    sbx_session_setenv_public(s, "SBX_AGENT", s->agent.name) ||
 	    sbx_session_setenv_public(s, "SBX_NOTIFY_SOCKET", socket))
@@ -302,9 +406,10 @@ int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const cha
 	return 0;
 }
 
-int sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket)
+int sbx_notify_session_command(struct sbx_session *s, const char *name, const char *sandbox,
+			       const char *socket)
 {
-	if (sbx_notify_session_env(s, sandbox, socket))
+	if (sbx_notify_session_env(s, name, sandbox, socket))
 		return -1;
 	sbx_session_wrap_public_env(s);
 	return 0;

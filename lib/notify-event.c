@@ -141,88 +141,6 @@ void sbx_notify_wrap(struct sbx_buf *out, const struct sbx_notify_origin *o,
 
 /* ---------------------------------------------------------------- reading */
 
-/* The length of the valid UTF-8 sequence at s (of n bytes), or 0. */
-static size_t utf8_char(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and beyond U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-void sbx_notify_clean_text(struct sbx_buf *out, const char *s, size_t max)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), start = out->len, last_char = out->len;
-	int space = 0, cut = 0;
-
-	while (n) {
-		size_t len = utf8_char(p, n);
-
-		if (len == 1 && (*p < 0x20 || *p == 0x7f || *p == ' ')) {
-			space = out->len > start;
-			p++;
-			n--;
-			continue;
-		}
-		if (out->len - start + (space ? 1 : 0) + (len ? len : 1) > max) {
-			cut = 1;
-			break;
-		}
-		if (space)
-			sbx_buf_addch(out, ' ');
-		space = 0;
-		if (len) {
-			sbx_buf_add(out, p, len);
-		} else {
-			sbx_buf_addch(out, '?');
-			len = 1;
-		}
-		last_char = out->len;
-		p += len;
-		n -= len;
-	}
-	if (cut) {
-		/* Room for the ellipsis, cut back at a character boundary. */
-		size_t keep = max > 3 ? max - 3 : 0;
-
-		if (keep > last_char - start)
-			keep = last_char - start;
-
-		while (keep && ((unsigned char)out->buf[start + keep] & 0xc0) == 0x80)
-			keep--;
-		sbx_buf_truncate(out, start + keep);
-		while (out->len > start && out->buf[out->len - 1] == ' ')
-			sbx_buf_truncate(out, out->len - 1);
-		sbx_buf_adds(out, "...");
-	}
-}
-
 static char *clean(const char *s, size_t max)
 {
 	struct sbx_buf b = SBX_BUF_INIT;
@@ -317,8 +235,8 @@ static void describe(const cJSON *event, const char *agent, struct sbx_buf *titl
 	}
 }
 
-int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event *ev,
-			  cJSON **request)
+int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_origin *trusted,
+			  struct sbx_notify_event *ev, cJSON **request)
 {
 	struct sbx_buf title = SBX_BUF_INIT;
 	const cJSON *event, *v;
@@ -334,7 +252,8 @@ int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event 
 		cJSON_Delete(doc);
 		return sbx_error("not a JSON object");
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stats"))) {
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stats")) ||
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "session"))) {
 		*request = doc;
 		return 1;
 	}
@@ -348,9 +267,10 @@ int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event 
 		cJSON_Delete(doc);
 		return sbx_error("\"event\" is neither an object nor a string");
 	}
-	project = sbx_json_get_string(doc, "project");
-	sandbox = sbx_json_get_string(doc, "sandbox");
-	agent = sbx_json_get_string(doc, "agent");
+	/* A session's socket says who sent the line; the line's own claims are then no one's. */
+	project = trusted ? trusted->project : sbx_json_get_string(doc, "project");
+	sandbox = trusted ? trusted->sandbox : sbx_json_get_string(doc, "sandbox");
+	agent = trusted ? trusted->agent : sbx_json_get_string(doc, "agent");
 	if (project && *project) {
 		struct sbx_buf base = SBX_BUF_INIT;
 

@@ -18,7 +18,8 @@
  */
 struct sbx_notify_stats {
 	unsigned long long received, filtered, coalesced, delivered, failed;
-	unsigned long long malformed, oversized, rejected;
+	unsigned long long malformed, oversized, rejected, dropped;
+	unsigned long long opened, closed;	/* sessions' sockets */
 };
 
 struct notify_group;
@@ -50,7 +51,5 @@ long long sbx_notify_queue_deadline(const struct sbx_notify_queue *q);
 /* Nothing waits to be shown and no notifier runs. */
 int sbx_notify_queue_idle(const struct sbx_notify_queue *q);
 size_t sbx_notify_queue_pending(const struct sbx_notify_queue *q);
-
-long long sbx_notify_now_ms(void);
 
 #endif

@@ -73,17 +73,23 @@ struct sbx_notify_event {
 
 /*
  * Parses an event line (without its newline). Returns 0 with ev filled;
- * 1 when the line is a request ({"stats":...}), *request then holding it for
- * the caller to cJSON_Delete; -1 with a message when it is malformed.
+ * 1 when the line is a request ({"stats":...} or {"session":{...}}),
+ * *request then holding it for the caller to cJSON_Delete; -1 with a
+ * message when it is malformed. With trusted (a session's socket: what its
+ * host registered), project, sandbox and agent are trusted's, whatever the
+ * line claims; without it they are the line's.
  */
-int sbx_notify_parse_line(const char *line, size_t len, struct sbx_notify_event *ev,
-			  cJSON **request);
+int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_origin *trusted,
+			  struct sbx_notify_event *ev, cJSON **request);
 void sbx_notify_event_release(struct sbx_notify_event *ev);
 
 /*
- * Text fit for a notification: valid UTF-8 (bad bytes become '?'), control
- * characters and runs of white space become one space, trimmed, cut at a
- * character boundary to at most max bytes with "..." appended when cut.
+ * Text fit for a notification (notify-text.c): valid UTF-8 (bad bytes
+ * become '?'); control characters (C0, DEL, C1), U+2028, U+2029 and runs of
+ * white space become one space; bidirectional marks, embeddings, overrides
+ * and isolates (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) are
+ * removed; trimmed, cut at a character boundary to at most max bytes with
+ * "..." appended when cut.
  */
 void sbx_notify_clean_text(struct sbx_buf *out, const char *s, size_t max);
 
@@ -138,9 +144,33 @@ int sbx_notify_send(const struct sbx_notification *n);
 
 /* ---------------------------------------------------------------- the socket */
 
-/* $(sbx_runtime_dir)/notify.sock, and the server's log $XDG_STATE_HOME/sbx/notify.log. */
+/*
+ * The user's socket, $(sbx_runtime_dir)/notify.sock, which no sandbox
+ * reaches, and the server's log $XDG_STATE_HOME/sbx/notify.log.
+ */
 char *sbx_notify_socket_path(void);
 char *sbx_notify_log_path(void);
+
+/*
+ * A session's own socket (notify-listen.h) is SBX_NOTIFY_SESSION_SOCKET in
+ * its directory, $(sbx_runtime_dir)/notify/ + 12 hex digits of a hash of
+ * the run's name: short, as Lima's forward needs it within macOS's 104
+ * bytes. The sandbox sees that directory, never the user's socket.
+ */
+#define SBX_NOTIFY_SESSION_SOCKET "notify.sock"
+char *sbx_notify_session_dir(const char *name);
+
+/*
+ * Asks the server, on the user's socket, for a socket of the session name
+ * (a run whose owner record, owner.h, is written and alive), whose lines
+ * are then project's, sandbox's and agent's whatever they say. Returns 0
+ * once it listens, -1 with a message.
+ */
+int sbx_notify_register(const char *name, const char *project, const char *sandbox,
+			const char *agent);
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of every deadline here. */
+long long sbx_notify_now_ms(void);
 
 /*
  * A connected, non-blocking socket to path, within timeout_ms; -1 with errno
@@ -149,6 +179,8 @@ char *sbx_notify_log_path(void);
 int sbx_notify_connect(const char *path, int timeout_ms);
 /* Writes all of buf to a non-blocking fd before the deadline (CLOCK_MONOTONIC ms). */
 int sbx_notify_write_all(int fd, const char *buf, size_t len, long long deadline_ms);
+/* Reads from fd into b until b holds a newline, before the deadline; -1 with a message. */
+int sbx_notify_read_line(int fd, struct sbx_buf *b, long long deadline_ms);
 
 /*
  * Makes sure a server listens on the socket: one connect when it does;
@@ -159,33 +191,48 @@ int sbx_notify_ensure_server(void);
 
 /*
  * For `sbx run` and `sbx shell` when notify.enabled: starts the server
- * (a failure is a warning: the session runs without notifications).
+ * (a failure is a warning: the session runs without notifications, and
+ * s->notify_off says so).
  */
-void sbx_notify_session_start(const struct sbx_session *s);
+void sbx_notify_session_start(struct sbx_session *s);
 /*
- * Adds SBX_PROJECT, SBX_SANDBOX, SBX_AGENT and SBX_NOTIFY_SOCKET (the
- * socket's path inside the sandbox) to the session's public environment
- * (not secret; bwrap puts it in its own environment), when notify.enabled.
- * Backends call it once they know the sandbox's name.
+ * Once the run's owner record is written: registers the session name
+ * (sbx_notify_register; the notifications' group is sandbox's), sets
+ * s->notify_dir to its socket's directory and adds SBX_PROJECT,
+ * SBX_SANDBOX, SBX_AGENT and SBX_NOTIFY_SOCKET (socket, the path inside
+ * the sandbox) to the session's public environment (not secret; bwrap puts
+ * it in its own environment). A registration that fails is a warning, and
+ * the session runs without notifications (nothing set). Does nothing
+ * unless notify.enabled.
  */
-int sbx_notify_session_env(struct sbx_session *s, const char *sandbox, const char *socket);
+int sbx_notify_session_env(struct sbx_session *s, const char *name, const char *sandbox,
+			   const char *socket);
 /*
  * The same, then the command made to set them itself
  * (sbx_session_wrap_public_env): for Lima, where an environment file costs
  * one more `limactl shell`.
  */
-int sbx_notify_session_command(struct sbx_session *s, const char *sandbox, const char *socket);
+int sbx_notify_session_command(struct sbx_session *s, const char *name, const char *sandbox,
+			       const char *socket);
 
 /*
- * Lima: the host's socket appears in the guest at SBX_NOTIFY_LIMA_SOCKET
+ * Lima: the session's socket appears in the guest at SBX_NOTIFY_LIMA_SOCKET
  * (unconfirmed on a real Lima: the guest's /tmp, where Lima's reverse
- * forward creates it for the guest user)
- * through a reverse portForward that sbx_notify_lima_clone adds to a
- * clone's --set flags; sbx_notify_lima_provision adds the user provisioning
- * script that writes the agents' hooks (both only when notify.enabled).
+ * forward creates it for the guest user) through a reverse portForward
+ * that sbx_notify_lima_clone adds to the clone name's --set flags (Lima
+ * connects to the host's socket for each connection in the guest, so a
+ * restarted server's socket is found in the same place);
+ * sbx_notify_lima_provision adds the user provisioning script that writes
+ * the agents' hooks (both only when notify.enabled).
  */
 #define SBX_NOTIFY_LIMA_SOCKET "/tmp/sbx-notify.sock"
-void sbx_notify_lima_clone(const struct sbx_session *s, struct sbx_strvec *args);
+void sbx_notify_lima_clone(const struct sbx_session *s, const char *name, struct sbx_strvec *args);
+/*
+ * Does the instance (limactl list --json) forward the user's socket, as a
+ * persistent VM cloned by an sbx before sessions had sockets of their own
+ * does? Its sandbox could then speak for any session.
+ */
+int sbx_notify_lima_forwards_user_socket(const cJSON *instance);
 void sbx_notify_lima_provision(const struct sbx_config *cfg, cJSON *provision);
 
 /* ----------------------------------------------------------------- the server */

@@ -459,6 +459,7 @@ void sbx_session_release(struct sbx_session *s)
 	sbx_plugin_session_free(s->plugins);
 	sbx_config_free(s->cfg);
 	sbx_project_release(&s->project);
+	free(s->notify_dir);
 	memset(s, 0, sizeof(*s));
 }
 

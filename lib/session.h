@@ -84,12 +84,15 @@ struct sbx_session {
 	struct sbx_plugin_session *plugins;	/* what plugins added beyond the above (plugin.h) */
 	/* The private git directory the backend built for the run (gitdir.h), or NULL. */
 	struct sbx_gitdir *gitdir;
+	/* The directory of the session's notification socket, once registered (notify.h), or NULL. */
+	char *notify_dir;
 	unsigned persistent : 1;
 	unsigned forward_ssh_agent : 1;
 	unsigned network_none : 1;
 	unsigned tmux : 1;
 	unsigned verbose : 1;
 	unsigned force : 1;
+	unsigned notify_off : 1;	/* notifications failed to start: no socket, no warning again */
 };
 
 /*

@@ -73,7 +73,7 @@ test_expect_success 'sbx run starts the server; the agent'"'"'s hook reaches the
 	test -S "$NOTIFY_SOCK" &&
 	stats_wait received=1 &&
 	test "$(notify_count)" = 1 &&
-	test_grep -F "Notify \"sbx\" 0 \"\" \"proj: Claude is waiting\" \"Probe needs your input\"" "$MOCK_LOG"
+	test_grep -F "Notify \"sbx\" 0 \"\" \"proj: probe is waiting\" \"Probe needs your input\"" "$MOCK_LOG"
 '
 
 test_expect_success 'inside: the host'"'"'s sbx on PATH, the session'"'"'s names, the hooks of the default events' '
@@ -82,7 +82,7 @@ import json
 s = json.load(open(\".probe-seen\"))
 assert s[\"sbx\"] == \"/opt/sbx/bin/sbx\", s
 e = s[\"env\"]
-assert e[\"SBX_NOTIFY_SOCKET\"] == \"/run/sbx/notify.sock\", e
+assert e[\"SBX_NOTIFY_SOCKET\"] == \"/run/sbx/notify/notify.sock\", e
 assert e[\"SBX_PROJECT\"] == \"$PROJ\", e
 assert e[\"SBX_AGENT\"] == \"probe\", e
 assert e[\"SBX_SANDBOX\"].startswith(\"sbx-proj-\"), e
@@ -103,7 +103,7 @@ test_expect_success 'a second run reuses the server' '
 	test "$(cat "$PIDFILE")" = "$pid" &&
 	stats_wait received=2 &&
 	test "$(notify_count)" = 2 &&
-	tail -n 1 "$MOCK_LOG" | test_grep -F "\"proj: Claude finished\" \"Probe is done\""
+	tail -n 1 "$MOCK_LOG" | test_grep -F "\"proj: probe finished\" \"Probe is done\""
 '
 
 test_expect_success 'runs of one persistent sandbox replace each other'"'"'s notification' '
@@ -115,7 +115,7 @@ test_expect_success 'runs of one persistent sandbox replace each other'"'"'s not
 	stats_wait received=4 &&
 	test "$(notify_count)" = 4 &&
 	tail -n 1 "$MOCK_LOG" >last &&
-	test_grep "Notify \"sbx\" [1-9][0-9]* \"\" \"proj: Claude finished\"" last
+	test_grep "Notify \"sbx\" [1-9][0-9]* \"\" \"proj: probe finished\"" last
 '
 
 test_expect_success 'notify.events rewires the template: only the chosen events have hooks' '
@@ -163,7 +163,7 @@ if command -v script >/dev/null 2>&1; then
 		echo delivered=1 >.probe-wait &&
 		SBX_NOTIFIER=terminal script -qec "\"$SBX\" run" /dev/null >typescript &&
 		rm .probe-wait &&
-		test_grep -F "$(printf "\\a\\033]9;proj: Claude is waiting: Probe needs your input\\a")" typescript
+		test_grep -F "$(printf "\\a\\033]9;proj: probe is waiting: Probe needs your input\\a")" typescript
 	'
 else
 	test_skip 'a bell and OSC 9 on the terminal' 'script(1) is not installed'

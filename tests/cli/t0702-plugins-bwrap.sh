@@ -34,10 +34,11 @@ captured() {
 	cp "$TRASH/capture/argv" argv
 }
 
-# The arguments with what differs from run to run (the session's name) blotted out.
+# The arguments with what differs from run to run (the session's name, and
+# the directory of its notification socket) blotted out.
 normalized() {
 	sed -e "s|/sessions/[^/]*/home$|/sessions/X/home|" -e "s|/plugins/run-[0-9]*$|/plugins/run-X|" \
-		-e "s|^[0-9][0-9]*$|N|" "$1"
+		-e "s|/notify/[0-9a-f]\{12\}$|/notify/X|" -e "s|^[0-9][0-9]*$|N|" "$1"
 }
 
 test_expect_success 'the sandbox home, as sbx makes it' '

@@ -2,9 +2,11 @@
  * libFuzzer harness for the notification path's parsers (notify.h): whatever
  * bytes an agent hands `sbx hook`, the line it makes is one line within the
  * limit that the server parses as an event; whatever bytes a client writes
- * to the server, parsing never crashes or leaks, and every text it would show
- * is valid UTF-8 without control characters, within its limits; and the
- * server's line splitter finds the same lines however the bytes are cut.
+ * to the server, parsing never crashes or leaks, every text it would show is
+ * valid UTF-8 without control characters or bidirectional overrides, within
+ * its limits, and a line on a session's socket is that session's whatever it
+ * claims; and the server's line splitter finds the same lines however the
+ * bytes are cut.
  */
 #include "lines.h"
 #include "notify.h"
@@ -16,15 +18,46 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The code point at p (valid UTF-8: the cleaner made it), and its length. */
+static unsigned decode(const unsigned char *p, size_t *len)
+{
+	if (p[0] < 0x80) {
+		*len = 1;
+		return p[0];
+	}
+	if (p[0] < 0xe0) {
+		*len = 2;
+		return (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+	}
+	if (p[0] < 0xf0) {
+		*len = 3;
+		return (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	}
+	*len = 4;
+	return (unsigned)(p[0] & 0x07) << 18 | (unsigned)(p[1] & 0x3f) << 12 |
+	       (unsigned)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+}
+
 static void check_text(const char *s, size_t max)
 {
 	struct sbx_buf again = SBX_BUF_INIT;
 
 	if (!s || strlen(s) > max + 3)
 		abort();
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t len;
+		unsigned cp = decode(p, &len);
+
+		/* No control (C0, DEL, C1), no bidirectional mark, embedding, override or isolate. */
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+		    cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+		    cp == 0x2028 || cp == 0x2029)
 			abort();
+		for (size_t i = 1; i < len; i++)
+			if (!p[i])
+				abort();
+		p += len;
+	}
 	/* Clean text is a fixed point: valid UTF-8, nothing left to replace. */
 	sbx_notify_clean_text(&again, s, strlen(s));
 	if (strcmp(again.buf, s))
@@ -105,15 +138,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (line.len > SBX_NOTIFY_LINE_MAX || line.buf[line.len - 1] != '\n' ||
 	    memchr(line.buf, '\n', line.len - 1))
 		abort();
-	if (sbx_notify_parse_line(line.buf, line.len - 1, &ev, &req) != 0)
+	if (sbx_notify_parse_line(line.buf, line.len - 1, NULL, &ev, &req) != 0)
 		abort();
 	check_event(&ev);
 	sbx_notify_event_release(&ev);
 
-	/* As the server: any line. */
-	ret = sbx_notify_parse_line((const char *)data, size, &ev, &req);
+	/* As the server: any line, on its own socket and on a session's. */
+	ret = sbx_notify_parse_line((const char *)data, size, NULL, &ev, &req);
 	if (ret == 0)
 		check_event(&ev);
+	sbx_notify_event_release(&ev);
+	cJSON_Delete(req);
+	req = NULL;
+	ret = sbx_notify_parse_line((const char *)data, size, &o, &ev, &req);
+	if (ret == 0) {
+		check_event(&ev);
+		/* Whatever the line claims, the event is the registered session's. */
+		if (strcmp(ev.group, "sbx:sbx-app-1a2b3c-k3x9q") || !ev.sandbox ||
+		    strcmp(ev.sandbox, o.sandbox) || strncmp(ev.title, "app: Claude", 11))
+			abort();
+	}
 	sbx_notify_event_release(&ev);
 	cJSON_Delete(req);
 

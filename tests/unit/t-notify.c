@@ -84,7 +84,7 @@ static void check_parse(const char *event, const char *kind, const char *title,
 	int ret;
 
 	sbx_notify_wrap(&line, &origin, event, strlen(event));
-	ret = sbx_notify_parse_line(line.buf, line.len - 1, &ev, &req);
+	ret = sbx_notify_parse_line(line.buf, line.len - 1, NULL, &ev, &req);
 	is_int(ret, 0, "%s: parsed", what);
 	is_str(ev.kind, kind, "%s: kind", what);
 	is_str(ev.title, title, "%s: title", what);
@@ -96,6 +96,7 @@ static void check_parse(const char *event, const char *kind, const char *title,
 
 static void test_parse(void)
 {
+	const char *session = "{\"session\":{\"name\":\"x\"}}";
 	struct sbx_notify_event ev;
 	cJSON *req = NULL;
 
@@ -115,19 +116,45 @@ static void test_parse(void)
 		    "Notification", "my-app: Claude is waiting", "]9;evil x",
 		    "no escape or bell survives");
 
-	is_int(sbx_notify_parse_line("{\"stats\":true}", 14, &ev, &req), 1, "a stats request");
+	is_int(sbx_notify_parse_line("{\"stats\":true}", 14, NULL, &ev, &req), 1, "a stats request");
 	ok(req != NULL, "is handed back");
 	cJSON_Delete(req);
-	is_int(sbx_notify_parse_line("{x", 2, &ev, &req), -1, "not JSON is malformed");
-	is_int(sbx_notify_parse_line("[]", 2, &ev, &req), -1, "an array is malformed");
-	is_int(sbx_notify_parse_line("{\"v\":2,\"event\":{}}", 18, &ev, &req), -1,
+	is_int(sbx_notify_parse_line("{x", 2, NULL, &ev, &req), -1, "not JSON is malformed");
+	is_int(sbx_notify_parse_line("[]", 2, NULL, &ev, &req), -1, "an array is malformed");
+	is_int(sbx_notify_parse_line("{\"v\":2,\"event\":{}}", 18, NULL, &ev, &req), -1,
 	       "another version is malformed");
-	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":3}", 17, &ev, &req), -1,
+	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":3}", 17, NULL, &ev, &req), -1,
 	       "an event that is a number is malformed");
-	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":{}}", 18, &ev, &req), 0,
+	is_int(sbx_notify_parse_line("{\"v\":1,\"event\":{}}", 18, NULL, &ev, &req), 0,
 	       "a bare event parses");
 	is_str(ev.title, "sbx: the agent: unknown", "with what little is known");
 	is_str(ev.group, "sbx:default", "in the default group");
+	sbx_notify_event_release(&ev);
+	is_int(sbx_notify_parse_line(session, strlen(session), NULL, &ev, &req), 1, "a session request");
+	cJSON_Delete(req);
+}
+
+/* A session's socket: who sent the line is what the host registered, never what it says. */
+static void test_trusted(void)
+{
+	static const struct sbx_notify_origin mine = { "/home/u/mine", "sbx-mine-1a2b3c-aaaaa",
+		"codex", 0 };
+	static const struct sbx_notify_origin bare = { NULL, NULL, NULL, 0 };
+	const char *forged = "{\"v\":1,\"project\":\"/home/u/other\",\"sandbox\":\"sbx-other-9f8e7d-bbbbb\","
+			     "\"agent\":\"claude\",\"event\":{\"hook_event_name\":\"Stop\"}}";
+	struct sbx_notify_event ev;
+	cJSON *req = NULL;
+
+	is_int(sbx_notify_parse_line(forged, strlen(forged), &mine, &ev, &req), 0, "a forged line parses");
+	is_str(ev.title, "mine: Codex finished", "titled with the registered project and agent");
+	is_str(ev.group, "sbx:sbx-mine-1a2b3c-aaaaa", "in the registered sandbox's group");
+	is_str(ev.sandbox, "sbx-mine-1a2b3c-aaaaa", "for the registered sandbox's terminal");
+	sbx_notify_event_release(&ev);
+	is_int(sbx_notify_parse_line(forged, strlen(forged), &bare, &ev, &req), 0,
+	       "with nothing registered");
+	is_str(ev.title, "sbx: the agent finished", "the line's claims are still ignored");
+	is_str(ev.group, "sbx:default", "and its group is not the one it claims");
+	ok(!ev.sandbox, "nor its sandbox");
 	sbx_notify_event_release(&ev);
 }
 
@@ -144,7 +171,40 @@ static void test_clean(void)
 	sbx_notify_clean_text(&b, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 7);
 	is_str(b.buf, "\xc3\xa9\xc3\xa9...", "cut at a character boundary, with an ellipsis");
 	ok(b.len <= 7, "within the limit");
+	sbx_buf_reset(&b);
+	sbx_notify_clean_text(&b, "\xe2\x82\xac\xe2\x82\xac\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 10);
+	is_str(b.buf, "\xe2\x82\xac\xe2\x82\xac...", "3- and 4-byte characters are never split");
 	sbx_buf_release(&b);
+}
+
+static void check_clean(const char *in, const char *want, const char *what)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+
+	sbx_notify_clean_text(&b, in, 100);
+	is_str(b.buf, want, "%s", what);
+	sbx_buf_release(&b);
+}
+
+/* Each class of character that could steer a terminal or the reader's eye. */
+static void test_clean_classes(void)
+{
+	check_clean("a\x01\x07\x08\x1b[31mb\x7f", "a [31mb", "C0 controls and DEL");
+	check_clean("a\xc2\x9b" "31mb", "a 31mb", "C1 CSI (U+009B)");
+	check_clean("a\xc2\x80\xc2\x85\xc2\x9d" "8;;x\xc2\x9c" "b\xc2\x9f",
+		    "a 8;;x b", "every C1 control (U+0080-U+009F): NEL, OSC, ST");
+	check_clean("txt.\xe2\x80\xae" "exe.sh", "txt.exe.sh", "RIGHT-TO-LEFT OVERRIDE (U+202E)");
+	check_clean("a\xe2\x80\xaa" "b\xe2\x80\xab" "c\xe2\x80\xac" "d\xe2\x80\xad" "e",
+		    "abcde", "embeddings and overrides (U+202A-U+202D)");
+	check_clean("a\xe2\x81\xa6" "b\xe2\x81\xa7" "c\xe2\x81\xa8" "d\xe2\x81\xa9" "e",
+		    "abcde", "isolates (U+2066-U+2069)");
+	check_clean("a\xe2\x80\x8e" "b\xe2\x80\x8f" "c\xd8\x9c" "d", "abcd",
+		    "marks (U+200E, U+200F, U+061C)");
+	check_clean("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c", "a b c", "line and paragraph separators");
+	check_clean("\xc0\xaf\xe0\x80\xaf|\xf4\x90\x80\x80|\xed\xb0\x80|\xe2\x80", "?????|????|???|??",
+		    "overlong, beyond U+10FFFF, surrogate and truncated sequences are replaced");
+	check_clean("\xc2\xa0\xd7\x90\xe2\x80\x8b", "\xc2\xa0\xd7\x90\xe2\x80\x8b",
+		    "other characters (NBSP, Hebrew, zero width space) stay");
 }
 
 static int has(const struct sbx_strvec *v, const char *s)
@@ -235,7 +295,9 @@ int main(void)
 {
 	test_wrap();
 	test_parse();
+	test_trusted();
 	test_clean();
+	test_clean_classes();
 	test_argv();
 	test_wiring();
 	return done_testing();

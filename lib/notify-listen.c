@@ -1,0 +1,428 @@
+/* The notification server's sockets: the user's, and one per session (notify-listen.h). */
+#include "notify-listen.h"
+#include "error.h"
+#include "json.h"
+#include "names.h"
+#include "owner.h"
+#include "paths.h"
+#include "safefile.h"
+#include "xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
+
+#define PROJECT_MAX 4096
+#define AGENT_MAX 64
+#define REGISTRATION_MAX (16 * 1024)
+
+static void listener_release(struct sbx_notify_listener *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	if (l->pidfd >= 0)
+		close(l->pidfd);
+	free(l->path);
+	free(l->name);
+	free(l->dir);
+	free(l->project);
+	free(l->sandbox);
+	free(l->agent);
+	memset(l, 0, sizeof(*l));
+	l->fd = l->pidfd = -1;
+}
+
+/* A listening socket bound to leaf in the directory dirfd; its identity in *st. */
+static int bind_at(int dirfd, const char *leaf, const char *path, struct stat *st)
+{
+	struct sockaddr_un sa;
+	int fd, here = -1, ret = -1;
+	mode_t old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, leaf, strlen(leaf) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sbx_error_errno("cannot create a socket");
+	/*
+	 * Bound relative to the directory's descriptor: no link on the way is
+	 * followed, and the path's length is no concern of sun_path's.
+	 */
+	here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0 || fchdir(dirfd)) {
+		sbx_error_errno("cannot enter the directory of '%s'", path);
+		goto out;
+	}
+	old = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (fchdir(here)) {
+		/* The server works from "/", which it entered itself; nothing is relative. */
+	}
+	if (ret) {
+		sbx_error_errno("cannot bind '%s'", path);
+		goto out;
+	}
+	ret = -1;
+	if (fstatat(dirfd, leaf, st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st->st_mode) ||
+	    listen(fd, SOMAXCONN) || fcntl(fd, F_SETFL, O_NONBLOCK)) {
+		sbx_error_errno("cannot listen on '%s'", path);
+		unlinkat(dirfd, leaf, 0);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (here >= 0)
+		close(here);
+	if (ret) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* dir's descriptor, dir made private (0700, ours) first. */
+static int open_private_dir(const char *dir)
+{
+	if (sbx_mkdir_private(dir, 0700))
+		return -1;
+	return sbx_safe_open_dir(dir);
+}
+
+/*
+ * Removes a socket at leaf in dirfd that nothing answers on; one that
+ * answers, or anything that is not a socket, is an error.
+ */
+static int remove_stale(int dirfd, const char *leaf, const char *path, int *replaced)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dirfd, leaf, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : sbx_error_errno("cannot look at '%s'", path);
+	if (!S_ISSOCK(st.st_mode))
+		return sbx_error("'%s' exists and is not a socket: remove it", path);
+	fd = sbx_notify_connect(path, 100);
+	if (fd >= 0) {
+		close(fd);
+		return sbx_error("something listens on '%s' already", path);
+	}
+	if (unlinkat(dirfd, leaf, 0) && errno != ENOENT)
+		return sbx_error_errno("cannot remove the stale socket '%s'", path);
+	if (replaced)
+		*replaced = 1;
+	return 0;
+}
+
+static int listen_in(struct sbx_notify_listener *l, const char *dir, const char *leaf,
+		     int *replaced)
+{
+	struct stat st;
+	int dirfd = open_private_dir(dir), ret = -1;
+
+	if (dirfd < 0)
+		return -1;
+	if (!remove_stale(dirfd, leaf, l->path, replaced)) {
+		l->fd = bind_at(dirfd, leaf, l->path, &st);
+		if (l->fd >= 0) {
+			l->dev = st.st_dev;
+			l->ino = st.st_ino;
+			ret = 0;
+		}
+	}
+	close(dirfd);
+	return ret;
+}
+
+int sbx_notify_listen_user(struct sbx_notify_listener *l, const char *path, int *replaced)
+{
+	const char *slash = strrchr(path, '/');
+	struct sockaddr_un sa;
+	char *dir;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = l->pidfd = -1;
+	if (!slash || slash == path)
+		return sbx_error("the socket path '%s' is not in a directory of its own", path);
+	/* Its clients connect by the whole path. */
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return sbx_error("the socket path '%s' is too long for a unix socket", path);
+	l->path = sbx_strdup(path);
+	dir = sbx_strndup(path, (size_t)(slash - path));
+	ret = listen_in(l, dir, slash + 1, replaced);
+	free(dir);
+	if (ret)
+		listener_release(l);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ sessions */
+
+/* Where name's registration is kept, its parent made private (0700) first. */
+static char *registration_path(const char *name)
+{
+	char *dir = sbx_notify_session_dir(name), *path = NULL;
+	const char *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (slash) {
+		char *parent = sbx_strndup(dir, (size_t)(slash - dir));
+
+		if (!sbx_mkdir_private(parent, 0700))
+			path = sbx_asprintf("%s.json", dir);
+		free(parent);
+	}
+	free(dir);
+	return path;
+}
+
+static int open_pidfd(pid_t pid)
+{
+#if defined(__linux__) && defined(SYS_pidfd_open)
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/*
+ * Watches the owner record's process: its pid and (where there is one) a
+ * pidfd, opened before the record is checked, so that it is that process's
+ * and not a later one's with its pid. Returns 0; -1 when the record is gone
+ * or its owner dead.
+ */
+static int watch_owner(struct sbx_notify_listener *l, const cJSON *record)
+{
+	pid_t pid = (pid_t)sbx_json_get_number(record, "pid", 0);
+	int pidfd;
+
+	if (pid <= 0)
+		return -1;
+	pidfd = open_pidfd(pid);
+	if (!sbx_owner_alive(record)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return -1;
+	}
+	if (l->pidfd >= 0)
+		close(l->pidfd);
+	l->pidfd = pidfd;
+	l->owner = pid;
+	return 0;
+}
+
+static const char *string_at_most(const cJSON *obj, const char *key, size_t max)
+{
+	const char *s = sbx_json_get_string(obj, key);
+
+	return s && *s && strlen(s) <= max ? s : NULL;
+}
+
+int sbx_notify_listen_session(struct sbx_notify_listener *l, const cJSON *reg)
+{
+	const char *name = sbx_json_get_string(reg, "name");
+	const char *sandbox = sbx_json_get_string(reg, "sandbox");
+	const char *project = string_at_most(reg, "project", PROJECT_MAX);
+	const char *agent = sbx_json_get_string(reg, "agent"), *recorded;
+	struct sbx_notify_listener fresh;
+	cJSON *record = NULL, *copy = NULL;
+	char *file = NULL;
+	int ret = -1, listening = l->fd >= 0;
+
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.fd = fresh.pidfd = -1;
+	if (!name || !sbx_valid_instance_name(name) || !sandbox || !sbx_valid_instance_name(sandbox))
+		return sbx_error("a session needs a valid name and sandbox");
+	if (!project || *project != '/')
+		return sbx_error("session '%s': the project must be an absolute path", name);
+	if (agent && (!*agent || strlen(agent) > AGENT_MAX))
+		return sbx_error("session '%s': the agent's name is empty or too long", name);
+	/* Only a live session of that project: the record is the host's, the sandbox never sees it. */
+	record = sbx_owner_read(name);
+	recorded = sbx_json_get_string(record, "project");
+	if (!record || !recorded || strcmp(recorded, project)) {
+		sbx_clear_error();
+		sbx_error("no session '%s' of '%s' is recorded", name, project);
+		goto out;
+	}
+	if (watch_owner(listening ? l : &fresh, record)) {
+		sbx_error("session '%s' has ended", name);
+		goto out;
+	}
+	file = registration_path(name);
+	copy = sbx_json_new_object();
+	sbx_json_add_string(copy, "name", name);
+	sbx_json_add_string(copy, "project", project);
+	sbx_json_add_string(copy, "sandbox", sandbox);
+	if (agent)
+		sbx_json_add_string(copy, "agent", agent);
+	/* Written before the directory, so that no directory is ever without it. */
+	if (!file || sbx_json_write_file(file, copy, 0600, 0))
+		goto out;
+	if (listening) {
+		free(l->project);
+		free(l->sandbox);
+		free(l->agent);
+		l->project = sbx_strdup(project);
+		l->sandbox = sbx_strdup(sandbox);
+		l->agent = agent ? sbx_strdup(agent) : NULL;
+		ret = 0;
+		goto out;
+	}
+	fresh.name = sbx_strdup(name);
+	fresh.project = sbx_strdup(project);
+	fresh.sandbox = sbx_strdup(sandbox);
+	fresh.agent = agent ? sbx_strdup(agent) : NULL;
+	fresh.dir = sbx_notify_session_dir(name);
+	if (!fresh.dir)
+		goto out;
+	fresh.path = sbx_path_join(fresh.dir, SBX_NOTIFY_SESSION_SOCKET);
+	if (listen_in(&fresh, fresh.dir, SBX_NOTIFY_SESSION_SOCKET, NULL))
+		goto out;
+	*l = fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.fd = fresh.pidfd = -1;
+	ret = 0;
+out:
+	if (!listening)
+		listener_release(&fresh);
+	cJSON_Delete(record);
+	cJSON_Delete(copy);
+	free(file);
+	return ret;
+}
+
+/* Has the process l watches ended (its pidfd readable)? */
+static int owner_exited(const struct sbx_notify_listener *l)
+{
+	struct pollfd p = { l->pidfd, POLLIN, 0 };
+
+	return l->pidfd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+int sbx_notify_listener_ended(struct sbx_notify_listener *l)
+{
+	cJSON *record = sbx_owner_read(l->name);
+	pid_t pid = (pid_t)sbx_json_get_number(record, "pid", 0);
+	int ended;
+
+	sbx_clear_error();
+	/*
+	 * The process watched has ended, though it may be a zombie yet, which
+	 * counts as alive: only another owner (a keeper) keeps the session.
+	 */
+	if (pid == l->owner && owner_exited(l))
+		ended = 1;
+	else
+		ended = !record || watch_owner(l, record);
+	cJSON_Delete(record);
+	return ended;
+}
+
+int sbx_notify_listener_ours(const struct sbx_notify_listener *l)
+{
+	struct stat st;
+
+	return !lstat(l->path, &st) && st.st_dev == l->dev && st.st_ino == l->ino;
+}
+
+void sbx_notify_listener_close(struct sbx_notify_listener *l, int forget)
+{
+	if (l->fd >= 0 && l->path && sbx_notify_listener_ours(l))
+		unlink(l->path);
+	if (forget && l->name)
+		sbx_notify_forget_session(l->name);
+	listener_release(l);
+}
+
+void sbx_notify_forget_session(const char *name)
+{
+	char *dir = sbx_notify_session_dir(name), *file = registration_path(name);
+
+	if (dir && sbx_safe_remove_tree(dir))
+		sbx_clear_error();
+	if (file)
+		unlink(file);
+	free(dir);
+	free(file);
+}
+
+/* Is file (DIGITS.json) where the registration of the session reg names belongs? */
+static int named_for(const cJSON *reg, const char *file)
+{
+	const char *name = sbx_json_get_string(reg, "name");
+	char *dir = name ? sbx_notify_session_dir(name) : NULL;
+	const char *slash = dir ? strrchr(dir, '/') : NULL;
+	size_t len = slash ? strlen(slash + 1) : 0;
+	int ok = slash && !strncmp(slash + 1, file, len) && !strcmp(file + len, ".json");
+
+	free(dir);
+	return ok;
+}
+
+cJSON *sbx_notify_saved_sessions(void)
+{
+	cJSON *out = sbx_json_new_array();
+	char *run = sbx_runtime_dir(), *base = run ? sbx_path_join(run, "notify") : NULL;
+	struct dirent *e;
+	DIR *d = base ? opendir(base) : NULL;
+
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct sbx_buf text = SBX_BUF_INIT;
+		char *file;
+		cJSON *reg;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".json")) {
+			/* A directory whose registration is gone. */
+			file = sbx_asprintf("%s/%s.json", base, e->d_name);
+			if (access(file, F_OK)) {
+				char *dir = sbx_path_join(base, e->d_name);
+
+				if (sbx_safe_remove_tree(dir))
+					sbx_clear_error();
+				free(dir);
+			}
+			free(file);
+			continue;
+		}
+		reg = NULL;
+		if (!sbx_safe_read(base, e->d_name, REGISTRATION_MAX, &text))
+			reg = cJSON_ParseWithLength(text.buf, text.len);
+		sbx_clear_error();
+		if (cJSON_IsObject(reg) && named_for(reg, e->d_name)) {
+			sbx_json_append(out, reg);
+		} else {
+			/* Not one this server can use: it names no session. */
+			cJSON_Delete(reg);
+			file = sbx_path_join(base, e->d_name);
+			unlink(file);
+			free(file);
+		}
+		sbx_buf_release(&text);
+	}
+	if (d)
+		closedir(d);
+	sbx_clear_error();
+	free(base);
+	free(run);
+	return out;
+}
