@@ -322,8 +322,15 @@ static int overlay(struct sbx_gitdir *g, const char *common, const char *private
 	char *host_path;
 	int ret;
 
-	if (copy_in(common, "config", private, MAX_CONFIG, private_config, NULL) ||
-	    copy_in(common, "shallow", private, MAX_BIG, NULL, NULL) < 0)
+	ret = copy_in(common, "config", private, MAX_CONFIG, private_config, NULL);
+	if (ret > 0) {
+		/* git reads a repository without one as all defaults: so does the copy, with ours. */
+		char *path = sbx_path_join(private, "config");
+
+		ret = sbx_write_file(path, private_config, strlen(private_config), 0644);
+		free(path);
+	}
+	if (ret || copy_in(common, "shallow", private, MAX_BIG, NULL, NULL) < 0)
 		return -1;
 	/* Always there, so that nothing inside can create a private one. */
 	ret = copy_in(common, "packed-refs", private, MAX_BIG, NULL, NULL);
