@@ -20,15 +20,15 @@
 /* The pane: runs the launcher, then leaves the agent's status for sbx ($0 the file). */
 #define PANE "st=0; \"$@\" || st=$?; echo \"$st\" >\"$0.tmp\" && mv -f \"$0.tmp\" \"$0\""
 
-/* bwrap: sh -c BWRAP_MAIN sbx-tmux SESSION LAUNCHER... */
+/* bwrap: sh -c BWRAP_MAIN sbx-tmux TMUX SESSION LAUNCHER... */
 static const char bwrap_main[] =
-	"session=$1\n"
-	"shift\n"
+	"tmux=$1 session=$2\n"
+	"shift 2\n"
 	"dir=" SBX_TMUX_DIR "\n"
-	"tmux -S \"$dir/sock\" new-session -d -s \"$session\" sh -c '" PANE "' \"$dir/status\" \"$@\" ||\n"
+	"\"$tmux\" -S \"$dir/sock\" new-session -d -s \"$session\" sh -c '" PANE "' \"$dir/status\" \"$@\" ||\n"
 	"\texit 125\n"
 	": >\"$dir/ready\"\n"
-	"while tmux -S \"$dir/sock\" has-session -t \"=$session\" 2>/dev/null; do\n"
+	"while \"$tmux\" -S \"$dir/sock\" has-session -t \"=$session\" 2>/dev/null; do\n"
 	"\tsleep 1\n"
 	"done\n"
 	"st=$(cat \"$dir/status\" 2>/dev/null) || exit 129\n"
@@ -63,9 +63,23 @@ static const char lima_state[] =
 	"\tcat \"$dir/$1.status\" 2>/dev/null || echo 129\n"
 	"fi\n";
 
+const char *sbx_tmux_host_program(void)
+{
+	/* Where the sandbox sees the host's own, read-only: its /usr. */
+	static const char *const paths[] = { "/usr/bin/tmux", "/usr/local/bin/tmux", NULL };
+
+	for (size_t i = 0; paths[i]; i++)
+		if (!access(paths[i], X_OK))
+			return paths[i];
+	return NULL;
+}
+
 void sbx_tmux_bwrap_argv(const char *session, struct sbx_strvec *argv)
 {
-	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", bwrap_main, "sbx-tmux", session, NULL });
+	const char *tmux = sbx_tmux_host_program();
+
+	sbx_strvec_pushv(argv, (const char *[]){ "/bin/sh", "-c", bwrap_main, "sbx-tmux",
+		tmux ? tmux : "/usr/bin/tmux", session, NULL });
 }
 
 void sbx_tmux_lima_start_argv(const char *session, struct sbx_strvec *argv)
@@ -83,9 +97,10 @@ void sbx_tmux_lima_state_argv(const char *session, struct sbx_strvec *argv)
 	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", lima_state, "sbx", session, NULL });
 }
 
-void sbx_tmux_attach_argv(const char *socket, const char *session, struct sbx_strvec *argv)
+void sbx_tmux_attach_argv(const char *tmux, const char *socket, const char *session,
+			  struct sbx_strvec *argv)
 {
-	sbx_strvec_pushv(argv, (const char *[]){ "tmux", strchr(socket, '/') ? "-S" : "-L", socket,
+	sbx_strvec_pushv(argv, (const char *[]){ tmux, strchr(socket, '/') ? "-S" : "-L", socket,
 		"attach-session", "-t", NULL });
 	sbx_strvec_pushf(argv, "=%s", session);
 }
