@@ -541,8 +541,14 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	 * Last, once every mount point on it exists; /tmp, /run, /dev and the
 	 * binds keep their own flags.
 	 */
+	/*
+	 * bwrap runs with SIGINT and SIGQUIT ignored (sbx_bwrap_start): it is
+	 * in the terminal's foreground process group, and would die of the
+	 * Ctrl-C meant for the agent and take the sandbox with it. The
+	 * sandbox gets them back before anything else runs (a shell cannot).
+	 */
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--remount-ro", "/",
-		"--chdir", s->project.dir, "--", NULL });
+		"--chdir", s->project.dir, "--", "/usr/bin/env", "--default-signal=INT,QUIT", NULL });
 	if (b->tmux_session)
 		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
 	sbx_session_launcher_argv(s, sbx_session_has_env_script(s) ? ENV_FILE : "", &b->args);
@@ -618,6 +624,7 @@ int sbx_bwrap_start(struct sbx_cgroup *cg, struct sbx_child *c)
 {
 	int code;
 
+	c->ignore_tty_signals = 1;
 	if (!sbx_cgroup_start(cg, c))
 		return 0;
 	code = sbx_spawn_error_code(errno);

@@ -233,6 +233,24 @@ void sbx_tmux_unmark(char *mark)
 	free(mark);
 }
 
+/* A process that has exited but not been reaped yet (its parent may be slow at it) is gone. */
+static int zombie(long pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
 int sbx_tmux_attached(const char *name)
 {
 	char *dir = marks_dir();
@@ -263,7 +281,7 @@ int sbx_tmux_attached(const char *name)
 		if (fd >= 0)
 			close(fd);
 		buf[r > 0 ? r : 0] = '\0';
-		if (kill((pid_t)pid, 0) == 0 || errno == EPERM) {
+		if ((kill((pid_t)pid, 0) == 0 || errno == EPERM) && !zombie(pid)) {
 			unsigned long long start = sbx_process_start_time((pid_t)pid);
 
 			n += !start || start == strtoull(buf, NULL, 10);
