@@ -16,7 +16,7 @@
 #include "fsutil.h"
 #include "gitdir.h"
 #include "json.h"
-#include "limits.h"
+#include "resources.h"
 #include "nsenter.h"
 #include "owner.h"
 #include "paths.h"
@@ -182,7 +182,7 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	for (int i = 0; i < b.nr_pass_fds; i++)
 		c.pass_fds[c.nr_pass_fds++] = b.pass_fds[i];
 	c.pass_fds[c.nr_pass_fds++] = info[1];
-	sbx_limits_cgroup(s->cfg, name, &cg);
+	sbx_resources_cgroup(s->cfg, name, &cg);
 	code = sbx_bwrap_start(&cg, &c);
 	if (code) {
 		code = code > 0 ? code : -1;

@@ -24,7 +24,7 @@
 #include "fsutil.h"
 #include "gitdir.h"
 #include "json.h"
-#include "limits.h"
+#include "resources.h"
 #include "names.h"
 #include "notify.h"
 #include "owner.h"
@@ -633,7 +633,7 @@ int sbx_bwrap_start(struct sbx_cgroup *cg, struct sbx_child *c)
 	return code == 125 ? -1 : code;
 }
 
-/* bwrap in the foreground, in a cgroup of its own called name (limits.h). */
+/* bwrap in the foreground, in a cgroup of its own called name (resources.h). */
 static int run_bwrap(struct sbx_session *s, const char *home, const char *name)
 {
 	struct sbx_child c = SBX_CHILD_INIT;
@@ -644,7 +644,7 @@ static int run_bwrap(struct sbx_session *s, const char *home, const char *name)
 		c.forward_signals = 1;
 		if (s->gitdir && s->gitdir->watch.fd >= 0)
 			c.watch = &s->gitdir->watch;
-		sbx_limits_cgroup(s->cfg, name, &cg);
+		sbx_resources_cgroup(s->cfg, name, &cg);
 		code = sbx_bwrap_start(&cg, &c);
 		if (!code)
 			code = sbx_child_wait(&c);
@@ -913,7 +913,7 @@ static void doctor(const struct sbx_config *cfg, sbx_report_fn report)
 			report(SBX_CHECK_WARN, "bwrap",
 			       "a weaker boundary than a VM: the sandbox shares the host's kernel",
 			       "prefer the lima backend for untrusted code where a VM can run");
-		sbx_limits_doctor(cfg, report);
+		sbx_resources_doctor(cfg, report);
 	}
 	sbx_buf_release(&info);
 }

@@ -7,7 +7,7 @@
 struct sbx_child;
 
 /*
- * A bwrap sandbox's cgroup: the limits (limits.h) hold for every process of
+ * A bwrap sandbox's cgroup: the limits (resources.h) hold for every process of
  * the sandbox and for every client that enters it (nsenter.h), and the run's
  * end kills whatever is left in it.
  *
@@ -20,7 +20,7 @@ struct sbx_child;
  *   still hold; never in a hierarchy's root: from the root (root only) under
  *   ROOT/sbx instead. A user needs a cgroup delegated to them to run in (one
  *   they own: see the README, and tests/cgroup-delegate.sh);
- * - nowhere: `sbx doctor` says why and the run warns (limits.h).
+ * - nowhere: `sbx doctor` says why and the run warns (resources.h).
  *
  * A process is started inside (sbx_cgroup_start) by moving sbx itself in
  * just for the spawn, so that not one fork of the child happens outside.

@@ -308,7 +308,7 @@ static const struct sbx_config_key worktree_fields[] = {
 };
 
 /*
- * A bwrap sandbox's cgroup (lib/limits.h): on by default, so that a fork
+ * A bwrap sandbox's cgroup (lib/resources.h): on by default, so that a fork
  * bomb or a runaway build does not take the host down. 0 is no limit.
  */
 static const struct sbx_config_key resources_fields[] = {

@@ -1,5 +1,5 @@
-#ifndef SBX_LIMITS_H
-#define SBX_LIMITS_H
+#ifndef SBX_RESOURCES_H
+#define SBX_RESOURCES_H
 
 #include "backend.h"
 #include "cgroup.h"
@@ -14,7 +14,7 @@ struct sbx_config;
  */
 
 /* The limits cfg asks for; memory "N%" is that share of the host's memory. */
-void sbx_limits_get(const struct sbx_config *cfg, struct sbx_limits *l);
+void sbx_resources_get(const struct sbx_config *cfg, struct sbx_limits *l);
 
 /*
  * The cgroup of a sandbox called name, with cfg's limits; when some or all
@@ -23,9 +23,9 @@ void sbx_limits_get(const struct sbx_config *cfg, struct sbx_limits *l);
  * `sbx doctor` says it every time. Never fails: a sandbox without limits
  * still runs.
  */
-void sbx_limits_cgroup(const struct sbx_config *cfg, const char *name, struct sbx_cgroup *cg);
+void sbx_resources_cgroup(const struct sbx_config *cfg, const char *name, struct sbx_cgroup *cg);
 
 /* `sbx doctor`'s line: the limits and how they hold, or why not. */
-void sbx_limits_doctor(const struct sbx_config *cfg, sbx_report_fn report);
+void sbx_resources_doctor(const struct sbx_config *cfg, sbx_report_fn report);
 
 #endif

@@ -1,5 +1,5 @@
-/* A bwrap sandbox's resource limits (limits.h). */
-#include "limits.h"
+/* A bwrap sandbox's resource limits (resources.h). */
+#include "resources.h"
 #include "config.h"
 #include "error.h"
 #include "fsutil.h"
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void sbx_limits_get(const struct sbx_config *cfg, struct sbx_limits *l)
+void sbx_resources_get(const struct sbx_config *cfg, struct sbx_limits *l)
 {
 	const char *mem = sbx_config_string(cfg, "resources.memory");
 	size_t len = mem ? strlen(mem) : 0;
@@ -69,11 +69,11 @@ out:
 	return said;
 }
 
-void sbx_limits_cgroup(const struct sbx_config *cfg, const char *name, struct sbx_cgroup *cg)
+void sbx_resources_cgroup(const struct sbx_config *cfg, const char *name, struct sbx_cgroup *cg)
 {
 	struct sbx_limits l;
 
-	sbx_limits_get(cfg, &l);
+	sbx_resources_get(cfg, &l);
 	if (sbx_cgroup_create(cg, name, &l))
 		sbx_clear_error();
 	if (cg->missing && !said_before(cg->missing))
@@ -82,7 +82,7 @@ void sbx_limits_cgroup(const struct sbx_config *cfg, const char *name, struct sb
 			 cg->missing);
 }
 
-void sbx_limits_doctor(const struct sbx_config *cfg, sbx_report_fn report)
+void sbx_resources_doctor(const struct sbx_config *cfg, sbx_report_fn report)
 {
 	static const char *const ways[] = { "none", "cgroup v1", "cgroup v2",
 		"cgroup v2, systemd scopes" };
@@ -90,7 +90,7 @@ void sbx_limits_doctor(const struct sbx_config *cfg, sbx_report_fn report)
 	struct sbx_buf what = SBX_BUF_INIT;
 	struct sbx_limits l;
 
-	sbx_limits_get(cfg, &l);
+	sbx_resources_get(cfg, &l);
 	describe(&l, &what);
 	if (sbx_cgroup_create(&cg, NULL, &l))
 		sbx_clear_error();
