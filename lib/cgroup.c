@@ -181,14 +181,14 @@ static char *base_dir(struct sbx_cgroup *cg, const char *what, const char *mount
 		/* Never a sandbox at the root: a cgroup of sbx's own, which only root can make. */
 		base = sbx_asprintf("%s/sbx", mount);
 		if (make && mkdir(base, 0755) && errno != EEXIST) {
-			add_missing(cg, "%s: cannot make '%s' (%s): sbx runs in the root cgroup; "
-				    "delegate one to it (see the README)", what, base, strerror(errno));
+			add_missing(cg, "%s: sbx runs in the root cgroup and cannot make '%s' (%s)",
+				    what, base, strerror(errno));
 			free(base);
 			return NULL;
 		}
-		if (!make && access(base, W_OK) && access(mount, W_OK)) {
-			add_missing(cg, "%s: sbx runs in the root cgroup, where it may not make "
-				    "'%s'; delegate one to it (see the README)", what, base);
+		if (access(base, W_OK) && (make || access(mount, W_OK))) {
+			add_missing(cg, "%s: sbx runs in the root cgroup and may not write '%s'",
+				    what, base);
 			free(base);
 			return NULL;
 		}
@@ -196,8 +196,7 @@ static char *base_dir(struct sbx_cgroup *cg, const char *what, const char *mount
 	}
 	base = sbx_asprintf("%s%s", mount, own);
 	if (access(base, W_OK)) {
-		add_missing(cg, "%s: sbx may not make cgroups in its own, '%s'; delegate one to "
-			    "it (see the README)", what, base);
+		add_missing(cg, "%s: sbx may not make cgroups in its own, '%s'", what, base);
 		free(base);
 		return NULL;
 	}
@@ -209,7 +208,7 @@ static int make_dir(struct sbx_cgroup *cg, const char *what, const char *base, c
 	char *dir = sbx_asprintf("%s/%s", base, name);
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
-		add_missing(cg, "%s: cannot make '%s' (%s)", what, dir, strerror(errno));
+		add_missing(cg, "%s: cannot make a cgroup in '%s' (%s)", what, base, strerror(errno));
 		free(dir);
 		return -1;
 	}
@@ -224,7 +223,7 @@ static void set_limit(struct sbx_cgroup *cg, const char *dir, const char *what, 
 
 	snprintf(text, sizeof(text), "%lld", value);
 	if (write_to(dir, file, text))
-		add_missing(cg, "%s: cannot write '%s/%s' (%s)", what, dir, file, strerror(errno));
+		add_missing(cg, "%s: cannot write the sandbox's %s (%s)", what, file, strerror(errno));
 }
 
 static void set_cpu_v1(struct sbx_cgroup *cg, const char *dir, int cpus)
@@ -345,7 +344,7 @@ static int plan_v2(struct sbx_cgroup *cg, const struct sbx_buf *mi, const struct
 
 		snprintf(text, sizeof(text), "%lld %d", (long long)cg->want.cpus * PERIOD_US, PERIOD_US);
 		if (write_to(cg->dir[0], "cpu.max", text))
-			add_missing(cg, "cpus: cannot write '%s/cpu.max' (%s)", cg->dir[0],
+			add_missing(cg, "cpus: cannot write the sandbox's cpu.max (%s)",
 				    strerror(errno));
 	}
 out:

@@ -77,7 +77,8 @@ void sbx_resources_cgroup(const struct sbx_config *cfg, const char *name, struct
 	if (sbx_cgroup_create(cg, name, &l))
 		sbx_clear_error();
 	if (cg->missing && !said_before(cg->missing))
-		sbx_warn("%s limits do not hold: %s (said once; 'sbx doctor' says it every time)",
+		sbx_warn("%s limits do not hold: %s; delegate a cgroup to sbx (see the README) "
+			 "(said once; 'sbx doctor' says it every time)",
 			 cg->way == SBX_CGROUP_NONE ? "the sandbox's" : "some of the sandbox's",
 			 cg->missing);
 }
