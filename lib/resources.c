@@ -14,9 +14,14 @@
 
 void sbx_resources_get(const struct sbx_config *cfg, struct sbx_limits *l)
 {
-	const char *mem = sbx_config_string(cfg, "resources.memory");
-	size_t len = mem ? strlen(mem) : 0;
+	/* No configuration (doctor outside a project, or a bad one): the defaults. */
+	struct sbx_config *defaults = cfg ? NULL : sbx_config_new();
+	const char *mem;
+	size_t len;
 
+	cfg = cfg ? cfg : defaults;
+	mem = sbx_config_string(cfg, "resources.memory");
+	len = mem ? strlen(mem) : 0;
 	l->pids = sbx_config_int(cfg, "resources.pids");
 	l->cpus = (int)sbx_config_int(cfg, "resources.cpus");
 	l->memory = 0;
@@ -30,6 +35,7 @@ void sbx_resources_get(const struct sbx_config *cfg, struct sbx_limits *l)
 		if (l->memory < 0)
 			l->memory = 0;
 	}
+	sbx_config_free(defaults);
 }
 
 static void describe(const struct sbx_limits *l, struct sbx_buf *out)
