@@ -16,11 +16,11 @@
 #include "fsutil.h"
 #include "gitdir.h"
 #include "json.h"
-#include "resources.h"
 #include "nsenter.h"
 #include "owner.h"
 #include "paths.h"
 #include "pty.h"
+#include "resources.h"
 #include "safefile.h"
 #include "seccomp.h"
 #include "tmux.h"
@@ -155,10 +155,9 @@ static cJSON *read_info(int fd)
 
 /* The keeper: bwrap, then the record that says where to attach, then the word to the foreground. */
 static int keep(struct sbx_session *s, const char *home, const char *dir, const char *name,
-		const char *sandbox, int sync)
+		const char *sandbox, struct sbx_cgroup *cg, int sync)
 {
 	struct sbx_child c = SBX_CHILD_INIT, b = SBX_CHILD_INIT;
-	struct sbx_cgroup cg = SBX_CGROUP_INIT;
 	int info[2] = { -1, -1 }, code = -1;
 	cJSON *doc = NULL, *extra, *tmux, *old;
 	double pid;
@@ -182,8 +181,7 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	for (int i = 0; i < b.nr_pass_fds; i++)
 		c.pass_fds[c.nr_pass_fds++] = b.pass_fds[i];
 	c.pass_fds[c.nr_pass_fds++] = info[1];
-	sbx_resources_cgroup(s->cfg, name, &cg);
-	code = sbx_bwrap_start(&cg, &c);
+	code = sbx_bwrap_start(cg, &c);
 	if (code) {
 		code = code > 0 ? code : -1;
 		goto out;
@@ -212,7 +210,7 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	sbx_json_add_number(tmux, "pidns", pid_namespace((pid_t)pid));
 	sbx_json_add_string(tmux, "dir", dir);
 	/* Where `sbx attach` puts its client. */
-	sbx_cgroup_record(&cg, extra);
+	sbx_cgroup_record(cg, extra);
 	/* From here the keeper is the owner: the foreground may go. */
 	if (sbx_owner_write(name, SBX_BWRAP_BACKEND, strcmp(sandbox, name) ? "persistent" : "session",
 			    s->project.dir, extra)) {
@@ -225,7 +223,7 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	sync = -1;
 	code = sbx_child_wait(&c);
 out:
-	sbx_cgroup_destroy(&cg);
+	sbx_cgroup_destroy(cg);
 	if (sync >= 0)
 		close(sync);
 	for (int i = 0; i < 2; i++)
@@ -294,6 +292,7 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 {
 	char *sdir = sbx_bwrap_session_dir(name), *dir = NULL;
 	int sync[2] = { -1, -1 }, code = -1, keeper_here;
+	struct sbx_cgroup cg = SBX_CGROUP_INIT;
 	pid_t keeper;
 
 	*handed_over = 0;
@@ -311,16 +310,22 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 		sbx_error_errno("cannot create a pipe");
 		goto out;
 	}
+	/* Made here, so that what it cannot hold is said on the terminal, not in the keeper's log. */
+	sbx_resources_cgroup(s->cfg, name, &cg);
 	keeper_here = sbx_tmux_fork_keeper(name, &keeper);
-	if (keeper_here < 0)
+	if (keeper_here < 0) {
+		sbx_cgroup_destroy(&cg);
 		goto out;
+	}
 	if (keeper_here) {
 		close(sync[0]);
-		code = keep(s, home, dir, name, sandbox, sync[1]);
+		code = keep(s, home, dir, name, sandbox, &cg, sync[1]);
 		/* A persistent sandbox's home stays; this run's directory goes. */
 		if (sbx_safe_remove_tree(strcmp(sandbox, name) ? sdir : dir))
 			sbx_warn("%s", sbx_last_error());
 	} else {
+		/* The keeper's now, which removes it. */
+		sbx_cgroup_release(&cg);
 		*handed_over = 1;
 		close(sync[1]);
 		code = foreground(dir, name, keeper, sync[0]);
