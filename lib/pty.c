@@ -110,13 +110,16 @@ static void copy_size(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
-/* What the program wrote and sbx has not shown yet, without waiting for more. */
+/*
+ * What the program wrote and sbx has not shown yet, without waiting for more,
+ * and bounded: a process of the sandbox that kept the pty could write forever.
+ */
 static void drain(int master)
 {
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = read(master, buf, sizeof(buf))) > 0)
+	for (int i = 0; i < 16 && (n = read(master, buf, sizeof(buf))) > 0; i++)
 		if (write_all(STDOUT_FILENO, buf, (size_t)n))
 			break;
 }
