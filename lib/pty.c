@@ -211,7 +211,10 @@ int sbx_pty_relay(int master, pid_t child)
 		if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			n = read(master, buf, sizeof(buf));
 			if (n > 0 && write_all(STDOUT_FILENO, buf, (size_t)n)) {
-				in_open = 0;	/* the terminal is gone */
+				/* The terminal is gone: hang the program up. */
+				in_open = 0;
+				close(master);
+				master = -1;
 			} else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 				/* Every slave closed: the program is ending; its exit ends the loop. */
 				close(master);
