@@ -513,8 +513,14 @@ int sbx_cgroup_add(const struct sbx_cgroup *cg, pid_t pid)
 			"", "1", num, NULL });
 		code = sbx_child_run(&c);
 		sbx_child_release(&c);
-		return code ? sbx_error("cannot move a process into the sandbox's scope '%s' "
-					"(busctl exited %d)", cg->unit, code) : 0;
+		/*
+		 * Said, not refused: the manager may decline a process of another
+		 * scope, and the client still ends with the sandbox's pid namespace.
+		 */
+		if (code)
+			sbx_warn("cannot move a process into the sandbox's scope '%s' (busctl "
+				 "exited %d): it runs without the sandbox's limits", cg->unit, code);
+		return 0;
 	}
 	for (int i = 0; i < cg->nr; i++)
 		if (move(cg->dir[i], pid))

@@ -65,7 +65,11 @@ int sbx_cgroup_create(struct sbx_cgroup *cg, const char *name, const struct sbx_
 /* sbx_child_start(c), with the child born in cg (or as it is, when cg holds nothing). */
 int sbx_cgroup_start(struct sbx_cgroup *cg, struct sbx_child *c);
 
-/* Moves process pid (and so what it starts later) into cg. Returns 0 or -1 with a message. */
+/*
+ * Moves process pid (and so what it starts later) into cg. Returns 0 or -1
+ * with a message (systemd: a scope its manager would not move pid into is
+ * a warning).
+ */
 int sbx_cgroup_add(const struct sbx_cgroup *cg, pid_t pid);
 
 /* Adds "cgroup": {"way", "dirs": [...], "unit"} to a run's record. */
