@@ -21,6 +21,9 @@ ifeq ($(UNAME_S),Darwin)
 OSDEFS      := -D_DARWIN_C_SOURCE
 else
 OSDEFS      := -D_GNU_SOURCE
+# The bwrap backend's seccomp filter (lib/seccomp.h).
+PKGS        += libseccomp
+SECCOMP_LIBS := $(shell $(PKG_CONFIG) --libs libseccomp)
 endif
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 CJSON_LIBS  := $(shell $(PKG_CONFIG) --libs libcjson)
@@ -47,7 +50,7 @@ ALL_CFLAGS   = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -iquote lib -i
                -DSBX_VERSION='"$(VERSION)"' -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DATADIR='"$(DATADIR)"' \
                -DSBX_SRCDIR='"$(CURDIR)"' $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
-LIBS         = $(NETTLE_LIBS) $(CJSON_LIBS) -ldl $(LDLIBS)
+LIBS         = $(NETTLE_LIBS) $(CJSON_LIBS) $(SECCOMP_LIBS) -ldl $(LDLIBS)
 ifeq ($(UNAME_S),Darwin)
 EXPORT_DYNAMIC :=
 MODULE_LDFLAGS := -bundle -undefined dynamic_lookup

@@ -18,7 +18,7 @@ dir=$(dirname "$0")
 printf '%s\0' "$@" >"$dir/argv"
 prev=
 for a in "$@"; do
-	case $prev in --file | --bind-data | --ro-bind-data) cat "/proc/self/fd/$a" >"$dir/fd$a" ;; esac
+	case $prev in --file | --bind-data | --ro-bind-data | --seccomp) cat "/proc/self/fd/$a" >"$dir/fd$a" ;; esac
 	prev=$a
 done
 exec bwrap "$@"
@@ -51,6 +51,23 @@ report "sbx shell -- true" "$base" "$sbx"
 mkdir -p "$WORK/repo" && git -C "$WORK/repo" init -q
 repo=$(cd "$WORK/repo" && mean_ms "$N" "$SBX" shell -- true)
 report "  the same in a git repository" "$base" "$repo"
+# What the terminal design (seccomp filter, signals reset by env) and the
+# resource limits (a cgroup per sandbox) add: bwrap without the filter and env,
+# and sbx with the limits off.
+plain=()
+for ((i = 0; i < ${#args[@]}; i++)); do
+	case ${args[i]} in
+	--seccomp) i=$((i + 1)) ;;
+	/usr/bin/env) [ "${args[i + 1]}" = --default-signal=INT,QUIT ] && i=$((i + 1)) || plain+=("${args[i]}") ;;
+	*) plain+=("${args[i]}") ;;
+	esac
+done
+unfiltered() { eval "bwrap \"\${plain[@]}\" $redirs"; }
+unfiltered || { echo "replaying bwrap's arguments without the filter failed" >&2; exit 1; }
+nofilter=$(mean_ms "$N" unfiltered)
+report "  bwrap without filter, env" "$nofilter" "$base"
+nolimits=$(SBX_RESOURCES_PIDS=0 SBX_RESOURCES_MEMORY=0 mean_ms "$N" "$SBX" shell -- true)
+report "  sbx, the cgroup's cost" "$nolimits" "$sbx"
 echo "sbx peak RSS: $(peak_kib "$SBX" shell -- true) KiB, in a git repository $(cd "$WORK/repo" && peak_kib "$SBX" shell -- true) KiB (bwrap alone: $(bare_peak_kib) KiB)"
 
 # sandbox-runtime, where it can be installed.

@@ -5,6 +5,7 @@
 #include "json.h"
 #include "project.h"
 #include "spawn.h"
+#include "tty.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,7 +77,12 @@ static int cmd_attach(int argc, char **argv, struct sbx_ctx *ctx)
 		sbx_error("the %s backend cannot attach", b->name);
 		code = sbx_fail(ctx, 125);
 	} else {
+		struct sbx_tty tty;
+
+		/* The terminal as it was, whatever the client left (a Lima guest's tmux). */
+		sbx_tty_save(&tty);
 		code = b->attach(name);
+		sbx_tty_restore(&tty);
 		if (code < 0)
 			code = sbx_fail(ctx, 125);
 	}

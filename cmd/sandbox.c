@@ -7,6 +7,7 @@
 #include "session.h"
 #include "spawn.h"
 #include "term.h"
+#include "tty.h"
 
 #include <string.h>
 
@@ -14,6 +15,7 @@ int sbx_run_session(struct sbx_ctx *ctx, int argc, char **argv, const char *comm
 {
 	struct sbx_session s;
 	struct sbx_session_opts o = { 0 };
+	struct sbx_tty tty;
 	int ret, sig;
 
 	o.command = command;
@@ -42,7 +44,10 @@ int sbx_run_session(struct sbx_ctx *ctx, int argc, char **argv, const char *comm
 	sbx_git_risks_warn_once(&s.project);
 	/* One connect when the server runs; started (and waited for) when it does not. */
 	sbx_notify_session_start(&s);
+	/* The agent has the terminal: give it back as it was, whatever it left. */
+	sbx_tty_save(&tty);
 	ret = s.backend->run(&s);
+	sbx_tty_restore(&tty);
 	sbx_session_release(&s);
 	if (ret < 0)
 		ret = sbx_fail(ctx, 125);

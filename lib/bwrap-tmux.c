@@ -11,6 +11,7 @@
  */
 #include "bwrap.h"
 #include "backend.h"
+#include "cgroup.h"
 #include "error.h"
 #include "fsutil.h"
 #include "gitdir.h"
@@ -18,7 +19,10 @@
 #include "nsenter.h"
 #include "owner.h"
 #include "paths.h"
+#include "pty.h"
+#include "resources.h"
 #include "safefile.h"
+#include "seccomp.h"
 #include "tmux.h"
 #include "xalloc.h"
 
@@ -81,17 +85,53 @@ static double pid_namespace(pid_t pid)
 	return stat(path, &st) ? 0 : (double)st.st_ino;
 }
 
-/* The tmux client, inside the sandbox whose first process is pid, on our terminal. */
-static int attach_client(pid_t pid, const char *session)
+/*
+ * The tmux client, inside the sandbox whose first process is pid, with its
+ * filter, in its cgroup, on a pty of its own that sbx relays to our
+ * terminal (pty.h): its server is the sandbox's, and makes it run commands.
+ */
+static int attach_client(pid_t pid, const char *session, const struct sbx_cgroup *cg)
 {
 	struct sbx_strvec argv = SBX_STRVEC_INIT, env = SBX_STRVEC_INIT;
-	char *mark = sbx_tmux_mark(session);
-	int code;
+	struct sbx_buf filter = SBX_BUF_INIT;
+	struct sbx_nsenter e;
+	const char *tmux = sbx_tmux_host_program();
+	char *mark = NULL;
+	int master = -1, code = -1;
+	pid_t child;
 
-	sbx_tmux_attach_argv(SBX_TMUX_DIR "/sock", session, &argv);
+	memset(&e, 0, sizeof(e));
+	if (!tmux) {
+		sbx_error("tmux was not found in /usr: install tmux (apt-get install tmux)");
+		goto out;
+	}
+	if (sbx_seccomp_program(&filter))
+		goto out;
+	sbx_tmux_attach_argv(tmux, SBX_TMUX_DIR "/sock", session, &argv);
 	sbx_bwrap_env(&env);
-	code = sbx_nsenter_run(pid, argv.v, env.v, "/");
+	e.pid = pid;
+	e.argv = argv.v;
+	e.envp = env.v;
+	e.dir = "/";
+	e.filter = &filter;
+	e.cgroup = cg;
+	e.tty = -1;
+	if (sbx_pty_open(&master, &e.tty))
+		goto out;
+	mark = sbx_tmux_mark(session);
+	if (!sbx_nsenter_start(&e, &child)) {
+		close(e.tty);
+		e.tty = -1;
+		code = sbx_pty_relay(master, child);
+		master = -1;
+	}
+out:
 	sbx_tmux_unmark(mark);
+	if (e.tty >= 0)
+		close(e.tty);
+	if (master >= 0)
+		close(master);
+	sbx_buf_release(&filter);
 	sbx_strvec_clear(&argv);
 	sbx_strvec_clear(&env);
 	return code;
@@ -120,7 +160,7 @@ static cJSON *read_info(int fd)
 
 /* The keeper: bwrap, then the record that says where to attach, then the word to the foreground. */
 static int keep(struct sbx_session *s, const char *home, const char *dir, const char *name,
-		const char *sandbox, int sync)
+		const char *sandbox, struct sbx_cgroup *cg, int sync)
 {
 	struct sbx_child c = SBX_CHILD_INIT, b = SBX_CHILD_INIT;
 	int info[2] = { -1, -1 }, code = -1;
@@ -146,8 +186,12 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	for (int i = 0; i < b.nr_pass_fds; i++)
 		c.pass_fds[c.nr_pass_fds++] = b.pass_fds[i];
 	c.pass_fds[c.nr_pass_fds++] = info[1];
-	if (sbx_child_start(&c))
+	code = sbx_bwrap_start(cg, &c);
+	if (code) {
+		code = code > 0 ? code : -1;
 		goto out;
+	}
+	code = -1;
 	close(info[1]);
 	info[1] = -1;
 	doc = read_info(info[0]);
@@ -170,6 +214,8 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	sbx_json_add_number(tmux, "pid", pid);
 	sbx_json_add_number(tmux, "pidns", pid_namespace((pid_t)pid));
 	sbx_json_add_string(tmux, "dir", dir);
+	/* Where `sbx attach` puts its client. */
+	sbx_cgroup_record(cg, extra);
 	/* From here the keeper is the owner: the foreground may go. */
 	if (sbx_owner_write(name, SBX_BWRAP_BACKEND, strcmp(sandbox, name) ? "persistent" : "session",
 			    s->project.dir, extra)) {
@@ -182,6 +228,7 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	sync = -1;
 	code = sbx_child_wait(&c);
 out:
+	sbx_cgroup_destroy(cg);
 	if (sync >= 0)
 		close(sync);
 	for (int i = 0; i < 2; i++)
@@ -229,7 +276,13 @@ static int foreground(const char *dir, const char *name, pid_t keeper, int sync)
 	}
 	/* Without a terminal the agent starts detached, for a later `sbx attach`. */
 	if (!sig && isatty(STDIN_FILENO) && sbx_tmux_keeper_running(keeper) && read_status(dir) < 0) {
-		code = attach_client((pid_t)pid, name);
+		struct sbx_cgroup cg = SBX_CGROUP_INIT;
+		cJSON *record = sbx_owner_read(name);
+
+		sbx_cgroup_from_record(record, &cg);
+		cJSON_Delete(record);
+		code = attach_client((pid_t)pid, name, &cg);
+		sbx_cgroup_release(&cg);
 		if (code < 0)
 			return -1;
 	}
@@ -244,11 +297,12 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 {
 	char *sdir = sbx_bwrap_session_dir(name), *dir = NULL;
 	int sync[2] = { -1, -1 }, code = -1, keeper_here;
+	struct sbx_cgroup cg = SBX_CGROUP_INIT;
 	pid_t keeper;
 
 	*handed_over = 0;
-	if (!sbx_which("tmux")) {
-		sbx_error("tmux was not found: install tmux (apt-get install tmux), or run "
+	if (!sbx_tmux_host_program()) {
+		sbx_error("tmux was not found in /usr: install tmux (apt-get install tmux), or run "
 			  "without --tmux");
 		goto out;
 	}
@@ -261,16 +315,22 @@ int sbx_bwrap_run_tmux(struct sbx_session *s, const char *home, const char *name
 		sbx_error_errno("cannot create a pipe");
 		goto out;
 	}
+	/* Made here, so that what it cannot hold is said on the terminal, not in the keeper's log. */
+	sbx_resources_cgroup(s->cfg, name, &cg);
 	keeper_here = sbx_tmux_fork_keeper(name, &keeper);
-	if (keeper_here < 0)
+	if (keeper_here < 0) {
+		sbx_cgroup_destroy(&cg);
 		goto out;
+	}
 	if (keeper_here) {
 		close(sync[0]);
-		code = keep(s, home, dir, name, sandbox, sync[1]);
+		code = keep(s, home, dir, name, sandbox, &cg, sync[1]);
 		/* A persistent sandbox's home stays; this run's directory goes. */
 		if (sbx_safe_remove_tree(strcmp(sandbox, name) ? sdir : dir))
 			sbx_warn("%s", sbx_last_error());
 	} else {
+		/* The keeper's now, which removes it. */
+		sbx_cgroup_release(&cg);
 		*handed_over = 1;
 		close(sync[1]);
 		code = foreground(dir, name, keeper, sync[0]);
@@ -291,6 +351,7 @@ static const cJSON *tmux_of(const cJSON *record)
 
 int sbx_bwrap_attach(const char *name)
 {
+	struct sbx_cgroup cg = SBX_CGROUP_INIT;
 	cJSON *records;
 	const cJSON *t = NULL;
 	char *dir = NULL, *session = NULL;
@@ -305,8 +366,11 @@ int sbx_bwrap_attach(const char *name)
 		const char *backend = sbx_json_get_string(r, "backend");
 
 		if (backend && !strcmp(backend, SBX_BWRAP_BACKEND) && n &&
-		    (!strcmp(n, name) || (sandbox && !strcmp(sandbox, name))))
+		    (!strcmp(n, name) || (sandbox && !strcmp(sandbox, name)))) {
 			t = tmux_of(r);
+			if (t)
+				sbx_cgroup_from_record(r, &cg);
+		}
 	}
 	if (t) {
 		pid = sbx_json_get_number(t, "pid", 0);
@@ -322,7 +386,7 @@ int sbx_bwrap_attach(const char *name)
 		sbx_error("'%s' runs no agent in tmux (see 'sbx ls')", name);
 		goto out;
 	}
-	code = attach_client((pid_t)pid, session);
+	code = attach_client((pid_t)pid, session, &cg);
 	if (code >= 0) {
 		int st = read_status(dir);
 
@@ -338,6 +402,7 @@ int sbx_bwrap_attach(const char *name)
 		}
 	}
 out:
+	sbx_cgroup_release(&cg);
 	free(dir);
 	free(session);
 	return code;

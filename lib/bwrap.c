@@ -29,7 +29,9 @@
 #include "owner.h"
 #include "paths.h"
 #include "plugin.h"
+#include "resources.h"
 #include "safefile.h"
+#include "seccomp.h"
 #include "session.h"
 #include "spawn.h"
 #include "term.h"
@@ -229,7 +231,7 @@ static int template_fresh(const char *name, const char *hash)
 	return fresh;
 }
 
-static int run_bwrap(struct sbx_session *s, const char *home);
+static int run_bwrap(struct sbx_session *s, const char *home, const char *name);
 
 struct provision {
 	struct sbx_session *s;
@@ -241,7 +243,7 @@ static int user_script(void *data, const char *plugin, const char *script)
 {
 	const struct provision *p = data;
 	struct sbx_session t = *p->s;
-	char root[] = "/";
+	char root[] = "/", name[64];
 	int code;
 
 	t.nr_mounts = 0;
@@ -250,7 +252,8 @@ static int user_script(void *data, const char *plugin, const char *script)
 	sbx_strvec_init(&t.command);
 	sbx_strvec_pushv(&t.command, (const char *[]){ "sh", "-c", script, plugin, NULL });
 	t.project.dir = root;
-	code = run_bwrap(&t, p->home);
+	snprintf(name, sizeof(name), "sbx-setup-%ld", (long)getpid());
+	code = run_bwrap(&t, p->home, name);
 	sbx_strvec_clear(&t.command);
 	if (code > 0)
 		return sbx_error("plugin %s: its template script failed (exit %d)", plugin, code);
@@ -570,12 +573,22 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_pushv(&b->args, (const char *[]){ bwrap_program(),
 		"--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
 		"--unshare-cgroup-try", "--disable-userns", "--uid", num[0], "--gid", num[1],
-		"--hostname", "sbx", "--die-with-parent", "--new-session", NULL });
+		"--hostname", "sbx", "--die-with-parent", NULL });
 	if (s->network_none)
 		sbx_strvec_push(&b->args, "--unshare-net");
 	bind_system(&b->args);
 
 #ifdef __linux__
+	/*
+	 * No --new-session: the agent keeps the terminal as its controlling
+	 * one (resizes, Ctrl-C, Ctrl-Z), and the filter refuses what would let
+	 * it type into the terminal for the host shell that reads it next.
+	 */
+	if (sbx_seccomp_program(&text) || add_fd(b, memfd_with("seccomp", text.buf, text.len)) < 0)
+		goto out;
+	sbx_strvec_push(&b->args, "--seccomp");
+	sbx_strvec_pushf(&b->args, "%d", b->fds[b->nr_fds - 1]);
+	sbx_buf_reset(&text);
 	/* passwd and group hold the sandbox user only (and root and nobody, for tools that look). */
 	sbx_buf_addf(&text, "root:x:0:0:root:/root:/usr/sbin/nologin\n"
 			    "%s:x:%ld:%ld:sbx sandbox:%s:/bin/bash\n"
@@ -641,7 +654,20 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	}
 	if (b->tmux_dir)
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", b->tmux_dir, SBX_TMUX_DIR, NULL });
-	sbx_strvec_pushv(&b->args, (const char *[]){ "--chdir", s->project.dir, "--", NULL });
+	/*
+	 * The root is a tmpfs bwrap made: writable by the sandbox user, who
+	 * could put programs of its own where sbx runs them (SBX_BIN_DIR).
+	 * Last, once every mount point on it exists; /tmp, /run, /dev and the
+	 * binds keep their own flags.
+	 */
+	/*
+	 * bwrap runs with SIGINT and SIGQUIT ignored (sbx_bwrap_start): it is
+	 * in the terminal's foreground process group, and would die of the
+	 * Ctrl-C meant for the agent and take the sandbox with it. The
+	 * sandbox gets them back before anything else runs (a shell cannot).
+	 */
+	sbx_strvec_pushv(&b->args, (const char *[]){ "--remount-ro", "/",
+		"--chdir", s->project.dir, "--", "/usr/bin/env", "--default-signal=INT,QUIT", NULL });
 	if (b->tmux_session)
 		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
 	sbx_session_launcher_argv(s, sbx_session_has_env_script(s) ? ENV_FILE : "", &b->args);
@@ -721,18 +747,36 @@ void sbx_bwrap_child_release(struct sbx_child *c)
 	sbx_child_release(c);
 }
 
-static int run_bwrap(struct sbx_session *s, const char *home)
+int sbx_bwrap_start(struct sbx_cgroup *cg, struct sbx_child *c)
+{
+	int code;
+
+	c->ignore_tty_signals = 1;
+	if (!sbx_cgroup_start(cg, c))
+		return 0;
+	code = sbx_spawn_error_code(errno);
+	if (code == 127 && !sbx_which(c->args.v[0]))
+		return sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+	return code == 125 ? -1 : code;
+}
+
+/* bwrap in the foreground, in a cgroup of its own called name (resources.h). */
+static int run_bwrap(struct sbx_session *s, const char *home, const char *name)
 {
 	struct sbx_child c = SBX_CHILD_INIT;
+	struct sbx_cgroup cg = SBX_CGROUP_INIT;
 	int code = -1;
 
 	if (!sbx_bwrap_child(s, home, NULL, NULL, &c)) {
 		c.forward_signals = 1;
 		if (s->gitdir && s->gitdir->watch.fd >= 0)
 			c.watch = &s->gitdir->watch;
-		code = sbx_child_run(&c);
-		if (code == 127 && c.pid < 0 && !sbx_which(bwrap_program()))
-			code = sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+		sbx_resources_cgroup(s->cfg, name, &cg);
+		code = sbx_bwrap_start(&cg, &c);
+		if (!code)
+			code = sbx_child_wait(&c);
+		/* Whatever the agent left running, even outside the pid namespace (clients). */
+		sbx_cgroup_destroy(&cg);
 	}
 	sbx_bwrap_child_release(&c);
 	return code;
@@ -757,6 +801,7 @@ static int reap(int dry_run, cJSON *removed)
 			sbx_json_append(removed, sbx_json_new_string(name));
 		if (dry_run)
 			continue;
+		sbx_cgroup_reap(name);
 		/* A session's home, a persistent sandbox's run directory (tmux, its private git directory). */
 		dir = sbx_bwrap_session_dir(name);
 		if ((dir && sbx_safe_remove_tree(dir)) || sbx_owner_remove(name))
@@ -819,7 +864,7 @@ static int run(struct sbx_session *s)
 	if (!sbx_pending_signal() && s->tmux)
 		code = sbx_bwrap_run_tmux(s, home, name, keep ? keep : name, &handed_over);
 	else if (!sbx_pending_signal())
-		code = run_bwrap(s, home);
+		code = run_bwrap(s, home, name);
 	/* Detached or not, the keeper owns the sandbox now and removes it (tmux.h). */
 	if (handed_over)
 		recorded = 0;
@@ -995,6 +1040,7 @@ static void doctor(const struct sbx_config *cfg, sbx_report_fn report)
 			report(SBX_CHECK_WARN, "bwrap",
 			       "a weaker boundary than a VM: the sandbox shares the host's kernel",
 			       "prefer the lima backend for untrusted code where a VM can run");
+		sbx_resources_doctor(cfg, report);
 	}
 	sbx_buf_release(&info);
 }

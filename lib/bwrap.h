@@ -21,6 +21,15 @@ char *sbx_bwrap_session_dir(const char *name);
 int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
 		    const char *tmux_session, struct sbx_child *c);
 void sbx_bwrap_child_release(struct sbx_child *c);
+struct sbx_cgroup;
+/*
+ * Starts c (sbx_bwrap_child's) in cg (cgroup.h), with SIGINT and SIGQUIT
+ * ignored: bwrap shares the terminal's foreground process group with the
+ * agent, whose Ctrl-C must not kill it (the sandbox gets them back first
+ * thing). Returns 0; 127 or 126 when bwrap could not be run, or -1, with a
+ * message.
+ */
+int sbx_bwrap_start(struct sbx_cgroup *cg, struct sbx_child *c);
 /* The environment a process in the sandbox starts from. */
 void sbx_bwrap_env(struct sbx_strvec *env);
 

@@ -114,6 +114,24 @@ static int check_size(const struct sbx_config_key *k, const char *s)
 	return n < 0 || n < k->min ? -1 : 0;
 }
 
+/* A sandbox's memory limit: "0" (none), a size, or a share of the host's memory ("80%"). */
+static int check_memory_limit(const struct sbx_config_key *k, const char *s)
+{
+	size_t len = strlen(s);
+	char *end;
+	long pct;
+
+	if (!strcmp(s, "0"))
+		return 0;
+	if (len > 1 && s[len - 1] == '%') {
+		if (!is_digit(*s))
+			return -1;
+		pct = strtol(s, &end, 10);
+		return end == s + len - 1 && pct >= 1 && pct <= 100 ? 0 : -1;
+	}
+	return check_size(k, s);
+}
+
 /* Where `sbx wt new` puts worktrees: must name {branch}; {repo} is the only other field. */
 static int check_worktree_path(const struct sbx_config_key *k, const char *s)
 {
@@ -290,6 +308,22 @@ static const struct sbx_config_key worktree_fields[] = {
 	{ .name = NULL },
 };
 
+/*
+ * A bwrap sandbox's cgroup (lib/resources.h): on by default, so that a fork
+ * bomb or a runaway build does not take the host down. 0 is no limit.
+ */
+static const struct sbx_config_key resources_fields[] = {
+	{ .name = "pids", .type = SBX_CT_INT, .min = 0, .max = 4194304, .def = "4096",
+	  .env = "SBX_RESOURCES_PIDS" },
+	{ .name = "memory", .type = SBX_CT_STRING, .check = check_memory_limit, .min = 64 * MiB,
+	  .expect = "\"0\", a share of the host's memory such as \"80%\", or a size of at "
+		    "least 64MiB such as \"8GiB\"",
+	  .def = "\"80%\"", .env = "SBX_RESOURCES_MEMORY" },
+	{ .name = "cpus", .type = SBX_CT_INT, .min = 0, .max = 1024, .def = "0",
+	  .env = "SBX_RESOURCES_CPUS" },
+	{ .name = NULL },
+};
+
 static const struct sbx_config_key template_fields[] = {
 	{ .name = "name", .type = SBX_CT_STRING, .check = check_name, .expect = NAME,
 	  .env = "SBX_TEMPLATE_NAME" },
@@ -350,6 +384,7 @@ static const struct sbx_config_key root_fields[] = {
 	{ .name = "notify", .type = SBX_CT_OBJECT, .fields = notify_fields },
 	{ .name = "worktree", .type = SBX_CT_OBJECT, .fields = worktree_fields },
 	{ .name = "template", .type = SBX_CT_OBJECT, .fields = template_fields },
+	{ .name = "resources", .type = SBX_CT_OBJECT, .fields = resources_fields },
 	{ .name = "warmPool", .type = SBX_CT_INT, .min = 0, .max = 8, .def = "0",
 	  .env = "SBX_WARM_POOL" },
 	{ .name = "personal", .type = SBX_CT_MAP, .map_key = &name_key, .item = &personal_paths,

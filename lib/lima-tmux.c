@@ -45,7 +45,7 @@ static int attach_guest(const char *dir, const char *name, const char *session, 
 	/* The terminal's type, for tmux to draw on it (a leading NAME=value: limactl's assignment). */
 	if (getenv("TERM") && *getenv("TERM"))
 		sbx_strvec_pushf(&c.args, "TERM=%s", getenv("TERM"));
-	sbx_tmux_attach_argv(SBX_TMUX_LIMA_SOCKET, session, &c.args);
+	sbx_tmux_attach_argv("tmux", SBX_TMUX_LIMA_SOCKET, session, &c.args);
 	c.forward_signals = 1;
 	if (!sbx_child_start(&c))
 		code = sbx_lima_wait_command(&c);

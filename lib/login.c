@@ -26,6 +26,7 @@
 #include "session.h"
 #include "spawn.h"
 #include "term.h"
+#include "tty.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -297,6 +298,7 @@ int sbx_login(struct sbx_session *s, char **extra, int nr_extra)
 	const struct sbx_agent *a = &s->agent;
 	struct sbx_buf what = SBX_BUF_INIT;
 	char *run = sbx_runtime_dir(), *out = NULL, *where;
+	struct sbx_tty tty;
 	cJSON *cred = NULL;
 	int code = -1;
 
@@ -322,7 +324,9 @@ int sbx_login(struct sbx_session *s, char **extra, int nr_extra)
 	login_command(s, out, extra, nr_extra);
 	sbx_note("sbx login: %s's own login runs in a sandbox; sbx keeps its credentials\n",
 		 a->name);
+	sbx_tty_save(&tty);
 	code = s->backend->run(s);
+	sbx_tty_restore(&tty);
 	if (code < 0 || sbx_pending_signal())
 		goto out;
 	cred = collect(a, out, code);

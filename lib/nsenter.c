@@ -1,6 +1,9 @@
 /* Running a program inside a sandbox's namespaces (nsenter.h). */
 #include "nsenter.h"
+#include "cgroup.h"
 #include "error.h"
+#include "pty.h"
+#include "seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,32 +55,6 @@ static int open_spaces(pid_t pid, int *fds)
 	return 0;
 }
 
-/* execve, looking a bare name up in envp's PATH as the sandbox sees it. */
-static void exec_in_path(char *const *argv, char *const *envp)
-{
-	const char *path = "/usr/local/bin:/usr/bin:/bin";
-	char file[4096];
-	int denied = 0;
-
-	if (strchr(argv[0], '/')) {
-		execve(argv[0], argv, envp);
-		return;
-	}
-	for (char *const *e = envp; *e; e++)
-		if (!strncmp(*e, "PATH=", 5))
-			path = *e + 5;
-	while (*path) {
-		size_t len = strcspn(path, ":");
-
-		snprintf(file, sizeof(file), "%.*s/%s", (int)len, path, argv[0]);
-		execve(file, argv, envp);
-		/* As execvp: found but not runnable (126) outranks not found (127). */
-		denied |= errno == EACCES;
-		path += len + (path[len] == ':');
-	}
-	errno = denied ? EACCES : ENOENT;
-}
-
 static void join(int fd, int type, const char *name)
 {
 	if (fd >= 0 && setns(fd, type)) {
@@ -88,18 +65,87 @@ static void join(int fd, int type, const char *name)
 }
 
 /*
- * In the forked child: join, fork again, exec. Never returns. bwrap's
- * --disable-userns runs the sandbox in a user namespace nested in the one
- * that owns its other namespaces: that owner is joined first (to be allowed
- * into the rest), the sandbox's own last.
+ * Closes every descriptor above 2 but the namespaces, go and the program's
+ * terminal: the pty's master above all, whose last close is the hangup that
+ * ends the program when the user's terminal goes.
  */
-static void enter(const int *fds, char *const *argv, char *const *envp, const char *dir)
+static void close_others(const int *fds, int go, int tty)
+{
+	int keep[NR_SPACES + 2], n = 0, from = 3;
+
+	for (size_t i = 0; i < NR_SPACES; i++)
+		if (fds[i] >= 0)
+			keep[n++] = fds[i];
+	keep[n++] = go;
+	if (tty >= 0)
+		keep[n++] = tty;
+	for (;;) {
+		int next = -1;
+
+		for (int i = 0; i < n; i++)
+			if (keep[i] >= from && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0) {
+			close_range((unsigned)from, ~0U, 0);
+			return;
+		}
+		if (next > from)
+			close_range((unsigned)from, (unsigned)next - 1, 0);
+		from = next + 1;
+	}
+}
+
+/* The program, in the sandbox's pid namespace: its terminal, the filter, exec. Never returns. */
+static void run_program(const struct sbx_nsenter *e)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	if (e->tty >= 0 && sbx_pty_take(e->tty)) {
+		perror("sbx: cannot give the program its terminal");
+		_exit(125);
+	}
+	/* Nothing of ours but stdin, stdout and stderr. */
+	closefrom(3);
+#ifdef PR_CAP_AMBIENT
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+#endif
+	if (chdir(e->dir) && chdir("/"))
+		_exit(125);
+	if (sbx_seccomp_install(e->filter)) {
+		fprintf(stderr, "sbx: cannot install the sandbox's seccomp filter: %s\n",
+			strerror(errno));
+		_exit(125);
+	}
+	/* Never by a PATH: the sandbox can write some of its directories. */
+	if (e->argv[0][0] == '/')
+		execve(e->argv[0], e->argv, e->envp);
+	else
+		errno = ENOENT;
+	fprintf(stderr, "sbx: cannot run '%s' in the sandbox: %s\n", e->argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/*
+ * In the forked child: wait to be in the sandbox's cgroup, join, fork again,
+ * run. Never returns. bwrap's --disable-userns runs the sandbox in a user
+ * namespace nested in the one that owns its other namespaces: that owner is
+ * joined first (to be allowed into the rest), the sandbox's own last.
+ */
+static void enter(const int *fds, int go, const struct sbx_nsenter *e)
 {
 	int owner = fds[1] >= 0 ? ioctl(fds[1], NS_GET_USERNS) : -1, nested = 0;
 	struct stat a, b;
 	pid_t child;
 	int status;
+	ssize_t n;
+	char c = 0;
 
+	/* Nothing is joined before the parent has put this process in the cgroup. */
+	while ((n = read(go, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n != 1 || c != 'g')
+		_exit(125);
+	close(go);
 	if (owner >= 0 && fds[0] >= 0 && !fstat(owner, &a) && !fstat(fds[0], &b))
 		nested = a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 	join(nested ? owner : fds[0], CLONE_NEWUSER, nested ? "owning user" : "user");
@@ -115,73 +161,99 @@ static void enter(const int *fds, char *const *argv, char *const *envp, const ch
 		perror("sbx: cannot fork");
 		_exit(125);
 	}
-	if (child) {
-		while (waitpid(child, &status, 0) < 0)
-			if (errno != EINTR)
-				_exit(125);
-		if (WIFSIGNALED(status))
-			_exit(128 + WTERMSIG(status));
-		_exit(WEXITSTATUS(status));
-	}
-	signal(SIGINT, SIG_DFL);
-	signal(SIGQUIT, SIG_DFL);
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-#ifdef PR_CAP_AMBIENT
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-#endif
-	if (chdir(dir) && chdir("/"))
-		_exit(125);
-	exec_in_path(argv, envp);
-	fprintf(stderr, "sbx: cannot run '%s' in the sandbox: %s\n", argv[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	if (!child)
+		run_program(e);
+	/* Only the program needs its terminal. */
+	if (e->tty >= 0)
+		close(e->tty);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(125);
+	if (WIFSIGNALED(status))
+		_exit(128 + WTERMSIG(status));
+	_exit(WEXITSTATUS(status));
 }
 
-int sbx_nsenter_run(pid_t pid, char *const *argv, char *const *envp, const char *dir)
+int sbx_nsenter_start(const struct sbx_nsenter *e, pid_t *child)
 {
-	int fds[NR_SPACES], status, ret = -1;
-	struct sigaction ign, old_int, old_quit;
-	pid_t child;
+	int fds[NR_SPACES], go[2] = { -1, -1 }, ret = -1;
 
 	for (size_t i = 0; i < NR_SPACES; i++)
 		fds[i] = -1;
-	if (open_spaces(pid, fds))
+	if (open_spaces(e->pid, fds))
 		goto out;
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	fflush(NULL);
-	child = fork();
-	if (child < 0) {
-		sbx_error_errno("cannot fork");
-	} else if (!child) {
-		enter(fds, argv, envp, dir);
-	} else {
-		pid_t r;
-
-		while ((r = waitpid(child, &status, 0)) < 0 && errno == EINTR)
-			;
-		if (r < 0)
-			sbx_error_errno("cannot wait for '%s'", argv[0]);
-		else
-			ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	if (pipe(go) || fcntl(go[0], F_SETFD, FD_CLOEXEC) || fcntl(go[1], F_SETFD, FD_CLOEXEC)) {
+		sbx_error_errno("cannot create a pipe");
+		goto out;
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	fflush(NULL);
+	*child = fork();
+	if (*child < 0) {
+		sbx_error_errno("cannot fork");
+		goto out;
+	}
+	if (!*child) {
+		close_others(fds, go[0], e->tty);
+		enter(fds, go[0], e);
+	}
+	/* In the sandbox's cgroup first: everything it starts is counted there too. */
+	if (e->cgroup && sbx_cgroup_add(e->cgroup, *child)) {
+		close(go[1]);
+		go[1] = -1;
+		waitpid(*child, NULL, 0);
+		goto out;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		sbx_error_errno("cannot start '%s' in the sandbox", e->argv[0]);
+		kill(*child, SIGKILL);
+		waitpid(*child, NULL, 0);
+		goto out;
+	}
+	ret = 0;
 out:
+	for (int i = 0; i < 2; i++)
+		if (go[i] >= 0)
+			close(go[i]);
 	for (size_t i = 0; i < NR_SPACES; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	return ret;
 }
-#else
-int sbx_nsenter_run(pid_t pid, char *const *argv, char *const *envp, const char *dir)
+
+int sbx_nsenter_run(const struct sbx_nsenter *e)
 {
-	(void)pid;
-	(void)argv;
-	(void)envp;
-	(void)dir;
+	struct sigaction ign, old_int, old_quit;
+	int status, ret = -1;
+	pid_t child, r;
+
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	if (!sbx_nsenter_start(e, &child)) {
+		while ((r = waitpid(child, &status, 0)) < 0 && errno == EINTR)
+			;
+		if (r < 0)
+			sbx_error_errno("cannot wait for '%s'", e->argv[0]);
+		else
+			ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	return ret;
+}
+#else
+int sbx_nsenter_start(const struct sbx_nsenter *e, pid_t *child)
+{
+	(void)e;
+	(void)child;
+	return sbx_error("entering a sandbox needs Linux");
+}
+
+int sbx_nsenter_run(const struct sbx_nsenter *e)
+{
+	(void)e;
 	return sbx_error("entering a sandbox needs Linux");
 }
 #endif

@@ -63,18 +63,32 @@ static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 #define NR_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
 static struct sigaction saved[NR_FORWARDED];
 static volatile sig_atomic_t unforwarded;	/* arrived before the child's pid was known */
+static volatile sig_atomic_t child_ignores;	/* the child ignores SIGINT and SIGQUIT */
+
+/* What reaches the child for sig: SIGTERM where it would ignore sig. */
+static int forwarded_as(int sig)
+{
+	return child_ignores && (sig == SIGINT || sig == SIGQUIT) ? SIGTERM : sig;
+}
 
 static void on_signal(int sig, siginfo_t *info, void *uctx)
 {
+	int alone = sig == SIGTERM || sig == SIGHUP || !info || info->si_code == SI_USER ||
+		    info->si_code == SI_QUEUE;
+
 	(void)uctx;
-	if (!received)
+	/*
+	 * Ctrl-C or Ctrl-\ on the terminal, with a sandbox in the foreground, is
+	 * its agent's, which may handle it and go on (an agent does): sbx ends
+	 * as the sandbox does, not of it.
+	 */
+	if (!received && (alone || !child_ignores))
 		received = sig;
 	during_wait = sig;
 	/* A signal from the terminal reached the child too; one sent to us alone did not. */
-	if (sig == SIGTERM || sig == SIGHUP || !info || info->si_code == SI_USER ||
-	    info->si_code == SI_QUEUE) {
+	if (alone) {
 		if (waiting_for > 0)
-			kill(waiting_for, sig);
+			kill(waiting_for, forwarded_as(sig));
 		else
 			unforwarded = sig;
 	}
@@ -100,7 +114,7 @@ static void forward_started(pid_t pid)
 {
 	waiting_for = pid;
 	if (unforwarded)
-		kill(pid, unforwarded);
+		kill(pid, forwarded_as(unforwarded));
 }
 
 static void forward_end(struct sbx_child *c)
@@ -111,8 +125,26 @@ static void forward_end(struct sbx_child *c)
 	c->signal_received = during_wait;
 }
 
+static void ignore_tty(struct sigaction *old)
+{
+	struct sigaction ign;
+
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old[0]);
+	sigaction(SIGQUIT, &ign, &old[1]);
+}
+
+static void restore_tty(const struct sigaction *old)
+{
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGQUIT, &old[1], NULL);
+}
+
 int sbx_child_start(struct sbx_child *c)
 {
+	struct sigaction old_tty[2];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t all, none;
@@ -170,10 +202,21 @@ int sbx_child_start(struct sbx_child *c)
 		}
 	}
 #endif
+	if (c->ignore_tty_signals) {
+		/* Ignored here at the spawn, and left alone by it: an ignored signal survives exec. */
+		sigdelset(&all, SIGINT);
+		sigdelset(&all, SIGQUIT);
+		posix_spawnattr_setsigdefault(&attr, &all);
+	}
 	posix_spawnattr_setflags(&attr, flags);
 	if (c->forward_signals)
 		forward_begin();
+	child_ignores = c->ignore_tty_signals;
+	if (c->ignore_tty_signals)
+		ignore_tty(old_tty);
 	err = posix_spawnp(&c->pid, c->args.v[0], &fa, &attr, c->args.v, envp.v);
+	if (c->ignore_tty_signals)
+		restore_tty(old_tty);
 	if (c->forward_signals) {
 		if (err)
 			forward_end(c);

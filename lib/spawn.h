@@ -41,6 +41,14 @@ struct sbx_child {
 	 * sbx_pending_signal()), so the caller can clean up and then re-raise it.
 	 */
 	unsigned forward_signals : 1;
+	/*
+	 * The child starts with SIGINT and SIGQUIT ignored: a program in the
+	 * terminal's foreground process group that must outlive the Ctrl-C
+	 * its own children handle (bwrap, whose sandbox gets them back, see
+	 * lib/bwrap.c). With forward_signals, SIGINT and SIGQUIT sent to sbx
+	 * alone reach it as SIGTERM.
+	 */
+	unsigned ignore_tty_signals : 1;
 	const char *dir;
 	int in, out, err;		/* -1: inherit; else dup'ed onto 0, 1, 2 */
 	int pass_fds[SBX_CHILD_MAX_FDS];
@@ -50,7 +58,7 @@ struct sbx_child {
 	const struct sbx_child_watch *watch;	/* or NULL */
 };
 
-#define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, NULL, -1, -1, -1, \
+#define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, 0, NULL, -1, -1, -1, \
 			 { 0 }, 0, -1, 0, NULL }
 
 void sbx_child_init(struct sbx_child *c);

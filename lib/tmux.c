@@ -32,15 +32,15 @@
 #define STATUS_OF "if [ -f \"$f\" ] && [ ! -h \"$f\" ]; then timeout 5 head -c 8 \"$f\"; " \
 	"else echo 129; fi\n"
 
-/* bwrap: sh -c BWRAP_MAIN sbx-tmux SESSION LAUNCHER... */
+/* bwrap: sh -c BWRAP_MAIN sbx-tmux TMUX SESSION LAUNCHER... */
 static const char bwrap_main[] =
-	"session=$1\n"
-	"shift\n"
+	"tmux=$1 session=$2\n"
+	"shift 2\n"
 	"dir=" SBX_TMUX_DIR "\n"
-	"tmux -S \"$dir/sock\" new-session -d -s \"$session\" sh -c '" PANE "' \"$dir/status\" \"$@\" ||\n"
+	"\"$tmux\" -S \"$dir/sock\" new-session -d -s \"$session\" sh -c '" PANE "' \"$dir/status\" \"$@\" ||\n"
 	"\texit 125\n"
 	": >\"$dir/ready\"\n"
-	"while tmux -S \"$dir/sock\" has-session -t \"=$session\" 2>/dev/null; do\n"
+	"while \"$tmux\" -S \"$dir/sock\" has-session -t \"=$session\" 2>/dev/null; do\n"
 	"\tsleep 1\n"
 	"done\n"
 	"f=$dir/status\n"
@@ -79,9 +79,23 @@ static const char lima_state[] =
 	"\t" STATUS_OF
 	"fi\n";
 
+const char *sbx_tmux_host_program(void)
+{
+	/* Where the sandbox sees the host's own, read-only: its /usr. */
+	static const char *const paths[] = { "/usr/bin/tmux", "/usr/local/bin/tmux", NULL };
+
+	for (size_t i = 0; paths[i]; i++)
+		if (!access(paths[i], X_OK))
+			return paths[i];
+	return NULL;
+}
+
 void sbx_tmux_bwrap_argv(const char *session, struct sbx_strvec *argv)
 {
-	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", bwrap_main, "sbx-tmux", session, NULL });
+	const char *tmux = sbx_tmux_host_program();
+
+	sbx_strvec_pushv(argv, (const char *[]){ "/bin/sh", "-c", bwrap_main, "sbx-tmux",
+		tmux ? tmux : "/usr/bin/tmux", session, NULL });
 }
 
 void sbx_tmux_lima_start_argv(const char *session, struct sbx_strvec *argv)
@@ -99,9 +113,10 @@ void sbx_tmux_lima_state_argv(const char *session, struct sbx_strvec *argv)
 	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", lima_state, "sbx", session, NULL });
 }
 
-void sbx_tmux_attach_argv(const char *socket, const char *session, struct sbx_strvec *argv)
+void sbx_tmux_attach_argv(const char *tmux, const char *socket, const char *session,
+			  struct sbx_strvec *argv)
 {
-	sbx_strvec_pushv(argv, (const char *[]){ "tmux", strchr(socket, '/') ? "-S" : "-L", socket,
+	sbx_strvec_pushv(argv, (const char *[]){ tmux, strchr(socket, '/') ? "-S" : "-L", socket,
 		"attach-session", "-t", NULL });
 	sbx_strvec_pushf(argv, "=%s", session);
 }
@@ -234,6 +249,24 @@ void sbx_tmux_unmark(char *mark)
 	free(mark);
 }
 
+/* A process that has exited but not been reaped yet (its parent may be slow at it) is gone. */
+static int zombie(long pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
 int sbx_tmux_attached(const char *name)
 {
 	char *dir = marks_dir();
@@ -264,7 +297,7 @@ int sbx_tmux_attached(const char *name)
 		if (fd >= 0)
 			close(fd);
 		buf[r > 0 ? r : 0] = '\0';
-		if (kill((pid_t)pid, 0) == 0 || errno == EPERM) {
+		if ((kill((pid_t)pid, 0) == 0 || errno == EPERM) && !zombie(pid)) {
 			unsigned long long start = sbx_process_start_time((pid_t)pid);
 
 			n += !start || start == strtoull(buf, NULL, 10);

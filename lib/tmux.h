@@ -42,6 +42,14 @@
 #define SBX_TMUX_LIMA_SOCKET "sbx"
 
 /*
+ * The host's tmux, by a path under /usr, where a bwrap sandbox sees it
+ * read-only; NULL when there is none. The sandbox's server and every client
+ * sbx starts in it run this one: never a tmux found by the sandbox's PATH,
+ * whose directories the sandbox may write.
+ */
+const char *sbx_tmux_host_program(void);
+
+/*
  * bwrap: the command in front of the launcher's argv. It starts the server
  * and the session (the launcher in its pane), touches DIR/ready, waits for
  * the session to end and exits with the agent's status.
@@ -56,8 +64,9 @@ void sbx_tmux_bwrap_argv(const char *session, struct sbx_strvec *argv);
 void sbx_tmux_lima_start_argv(const char *session, struct sbx_strvec *argv);
 void sbx_tmux_lima_wait_argv(const char *session, struct sbx_strvec *argv);
 void sbx_tmux_lima_state_argv(const char *session, struct sbx_strvec *argv);
-/* The client: "tmux -S SOCKET attach" (socket a path) or "tmux -L NAME attach". */
-void sbx_tmux_attach_argv(const char *socket, const char *session, struct sbx_strvec *argv);
+/* The client: "TMUX -S SOCKET attach" (socket a path) or "TMUX -L NAME attach". */
+void sbx_tmux_attach_argv(const char *tmux, const char *socket, const char *session,
+			  struct sbx_strvec *argv);
 
 /* A status the sandbox wrote ("0\n" .. "255\n"); -1 when it is anything else. */
 int sbx_tmux_parse_status(const char *text);

@@ -5,7 +5,7 @@
 set -eu
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
-build="build-essential pkg-config libgit2-dev libcjson-dev nettle-dev bubblewrap git ca-certificates"
+build="build-essential pkg-config libgit2-dev libcjson-dev nettle-dev libseccomp-dev bubblewrap git ca-certificates"
 test="clang libclang-rt-14-dev shellcheck zsh tmux scdoc man-db gnupg dbus dbus-x11 libnotify-bin libglib2.0-bin python3-dbusmock procps curl time ripgrep socat"
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $test"

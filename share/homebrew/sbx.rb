@@ -19,6 +19,11 @@ class Sbx < Formula
   depends_on "nettle"
   depends_on "lima"
 
+  on_linux do
+    # The bwrap backend's seccomp filter.
+    depends_on "libseccomp"
+  end
+
   def install
     # PREFIX is compiled in (where sbx finds its git module, plugins and data),
     # so the build and the install get the same one.
