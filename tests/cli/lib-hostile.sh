@@ -8,11 +8,13 @@
 # address space: a host sbx that reads /dev/zero or a 20 GB file dies of it
 # instead of taking the machine down. A timeout is reported and returns 200,
 # which test_must_fail counts as a crash, never as the expected failure.
-# "$TRASH/bounded" CMD... does the same where no function is (a terminal).
+# "$TRASH/bounded" CMD... does the same where no function is (a terminal);
+# --foreground keeps CMD in the terminal's foreground process group, where
+# sbx relays the terminal to tmux (read from the background, it gets EIO).
 cat >"$TRASH/bounded" <<'EOF'
 #!/bin/sh
 ldd "$SBX" 2>/dev/null | grep -q libasan || ulimit -v 1048576
-timeout -k 5 60 "$@"
+timeout --foreground -k 5 60 "$@"
 code=$?
 if [ $code -eq 124 ] || [ $code -eq 137 ]; then
 	echo "bounded: '$*' did not end within 60 s" >&2
