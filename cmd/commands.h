@@ -19,6 +19,7 @@
 	X(config) \
 	X(hook) \
 	X(notify) \
+	X(net) \
 	X(wt) \
 	X(plugins) \
 	X(login) \
