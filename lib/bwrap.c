@@ -40,6 +40,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -223,7 +224,8 @@ static int template_fresh(const char *name, const char *hash)
 	return fresh;
 }
 
-static int run_bwrap(struct sbx_session *s, const char *home);
+static int run_bwrap(struct sbx_session *s, const char *home, const char *run,
+		     const char *sandbox);
 
 struct provision {
 	struct sbx_session *s;
@@ -244,7 +246,7 @@ static int user_script(void *data, const char *plugin, const char *script)
 	sbx_strvec_init(&t.command);
 	sbx_strvec_pushv(&t.command, (const char *[]){ "sh", "-c", script, plugin, NULL });
 	t.project.dir = root;
-	code = run_bwrap(&t, p->home);
+	code = run_bwrap(&t, p->home, NULL, NULL);
 	sbx_strvec_clear(&t.command);
 	if (code > 0)
 		return sbx_error("plugin %s: its template script failed (exit %d)", plugin, code);
@@ -379,24 +381,30 @@ static char *guest_path(const char *guest, const struct sandbox_user *u)
 }
 
 /*
- * With notifications on: the host's sbx binary (it needs only libc and
- * libcjson, from the /usr the sandbox has) and the server's socket, which
- * may not exist when the server could not start (the hook then gives up).
+ * The host's sbx binary (it needs only libc and libcjson, from the /usr the
+ * sandbox has): for the hook with notifications on, with the server's
+ * socket, which may not exist when the server could not start (the hook
+ * then gives up); and for `sbx net connect` and the relay behind a proxy.
  */
-static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
+static int bind_self(const struct sbx_session *s, const struct sbx_bwrap_net *net,
+		     struct sbx_strvec *a)
 {
-	char *exe, *sock;
+	int notify = sbx_config_bool(s->cfg, "notify.enabled");
+	char *exe, *sock = NULL;
 
-	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+	if (!notify && !sbx_net_mode_proxied(net->mode))
 		return 0;
 	exe = sbx_self_exe();
-	sock = sbx_notify_socket_path();
-	if (exe && sock)
-		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx",
-			"--bind-try", sock, NOTIFY_SOCKET, NULL });
+	if (exe)
+		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx", NULL });
+	if (exe && notify) {
+		sock = sbx_notify_socket_path();
+		if (sock)
+			sbx_strvec_pushv(a, (const char *[]){ "--bind-try", sock, NOTIFY_SOCKET, NULL });
+	}
 	free(exe);
 	free(sock);
-	return exe && sock ? 0 : -1;
+	return exe && (!notify || sock) ? 0 : -1;
 }
 
 struct sandbox {
@@ -406,6 +414,7 @@ struct sandbox {
 	int nr_fds;
 	const char *tmux_dir;		/* bound at SBX_TMUX_DIR, or NULL */
 	const char *tmux_session;	/* run the command in tmux (tmux.h), or NULL */
+	struct sbx_bwrap_net *net;
 };
 
 static int add_fd(struct sandbox *b, int fd)
@@ -460,8 +469,8 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		"--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
 		"--unshare-cgroup-try", "--disable-userns", "--uid", num[0], "--gid", num[1],
 		"--hostname", "sbx", "--die-with-parent", "--new-session", NULL });
-	if (s->network_none)
-		sbx_strvec_push(&b->args, "--unshare-net");
+	if (add_fd(b, sbx_bwrap_net_args(b->net, &b->args, &b->env)) >= 0)
+		b->net->block[0] = -1;	/* the caller's now, with the other descriptors */
 	bind_system(&b->args);
 
 #ifdef __linux__
@@ -505,7 +514,7 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", home, u.home, NULL });
 	if (!access(tools, F_OK))
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind", tools, TOOLS_MOUNT, NULL });
-	if (bind_notify(s, &b->args))
+	if (bind_self(s, b->net, &b->args))
 		goto out;
 	for (size_t i = 0; i < s->nr_mounts; i++) {
 		char *target = guest_path(s->mounts[i].guest, &u);
@@ -523,6 +532,7 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	if (b->tmux_dir)
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", b->tmux_dir, SBX_TMUX_DIR, NULL });
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--chdir", s->project.dir, "--", NULL });
+	sbx_bwrap_net_command(b->net, SBX_BIN_DIR "/sbx", &b->args);
 	if (b->tmux_session)
 		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
 	sbx_session_launcher_argv(s, sbx_session_has_env_script(s) ? ENV_FILE : "", &b->args);
@@ -564,9 +574,10 @@ static void sandbox_release(struct sandbox *b)
 }
 
 int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
-		    const char *tmux_session, struct sbx_child *c)
+		    const char *tmux_session, struct sbx_bwrap_net *net, struct sbx_child *c)
 {
-	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1 }, 0, tmux_dir, tmux_session };
+	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1 }, 0, tmux_dir, tmux_session,
+			     net };
 	char *tools = data_path("tools", NULL);
 	int ret = -1;
 
@@ -594,21 +605,113 @@ void sbx_bwrap_child_release(struct sbx_child *c)
 	sbx_child_release(c);
 }
 
-static int run_bwrap(struct sbx_session *s, const char *home)
+/* bwrap's --info-fd: {"child-pid": N, ...}, read until it parses. */
+static cJSON *read_info(int fd)
 {
-	struct sbx_child c = SBX_CHILD_INIT;
-	int code = -1;
+	struct sbx_buf b = SBX_BUF_INIT;
+	cJSON *info = NULL;
+	char chunk[1024];
+	ssize_t n;
 
-	if (!sbx_bwrap_child(s, home, NULL, NULL, &c)) {
-		c.forward_signals = 1;
-		if (s->gitdir && s->gitdir->watch.fd >= 0)
-			c.watch = &s->gitdir->watch;
-		code = sbx_child_run(&c);
-		if (code == 127 && c.pid < 0 && !sbx_which(bwrap_program()))
-			code = sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+	while (!info && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		sbx_buf_add(&b, chunk, (size_t)n);
+		info = cJSON_Parse(b.buf);
 	}
-	sbx_bwrap_child_release(&c);
+	sbx_buf_release(&b);
+	return info;
+}
+
+int sbx_bwrap_start(struct sbx_session *s, const char *home, const char *run, const char *sandbox,
+		    const char *tmux_dir, const char *tmux_session, struct sbx_bwrap_run *r)
+{
+	struct sbx_child b = SBX_CHILD_INIT;
+	int info[2] = { -1, -1 }, ret = -1;
+	cJSON *doc = NULL;
+
+	r->pid = 0;
+	r->code = -1;
+	sbx_bwrap_net_init(&r->net);
+	if (sbx_bwrap_net_prepare(&r->net, s, bwrap_program(), run, sandbox))
+		goto out;
+	if (pipe(info) || fcntl(info[0], F_SETFD, FD_CLOEXEC)) {
+		sbx_error_errno("cannot create a pipe");
+		goto out;
+	}
+	if (sbx_bwrap_child(s, home, tmux_dir, tmux_session, &r->net, &b))
+		goto out;
+	/* --info-fd first, so that bwrap says where the sandbox's processes are. */
+	sbx_strvec_push(&r->child.args, b.args.v[0]);
+	sbx_strvec_push(&r->child.args, "--info-fd");
+	sbx_strvec_pushf(&r->child.args, "%d", info[1]);
+	sbx_strvec_pushv(&r->child.args, (const char *const *)b.args.v + 1);
+	sbx_strvec_pushv(&r->child.env, (const char *const *)b.env.v);
+	r->child.clean_env = 1;
+	r->child.forward_signals = 1;
+	for (int i = 0; i < b.nr_pass_fds; i++)
+		r->child.pass_fds[r->child.nr_pass_fds++] = b.pass_fds[i];
+	r->child.pass_fds[r->child.nr_pass_fds++] = info[1];
+	if (sbx_child_start(&r->child)) {
+		if (errno == ENOENT && !sbx_which(bwrap_program()))
+			sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+		goto out;
+	}
+	close(info[1]);
+	info[1] = -1;
+	doc = read_info(info[0]);
+	r->pid = (pid_t)sbx_json_get_number(doc, "child-pid", 0);
+	if (r->pid <= 0) {
+		/* bwrap ended (or will) before the sandbox: its code and message are the answer. */
+		r->code = sbx_child_wait(&r->child);
+		ret = 1;
+		goto out;
+	}
+	if (sbx_bwrap_net_start(&r->net, s, r->pid) || sbx_bwrap_net_release_sandbox(&r->net)) {
+		kill(r->child.pid, SIGKILL);
+		sbx_child_wait(&r->child);
+		goto out;
+	}
+	ret = 0;
+out:
+	for (int i = 0; i < 2; i++)
+		if (info[i] >= 0)
+			close(info[i]);
+	cJSON_Delete(doc);
+	/* The memory files, which bwrap has read or holds. */
+	sbx_bwrap_child_release(&b);
+	r->child.nr_pass_fds = 0;
+	if (ret)
+		sbx_bwrap_net_release(&r->net);
+	return ret;
+}
+
+int sbx_bwrap_finish(struct sbx_bwrap_run *r)
+{
+	int code = sbx_child_wait(&r->child);
+
+	sbx_bwrap_net_release(&r->net);
+	sbx_child_release(&r->child);
 	return code;
+}
+
+static int run_bwrap(struct sbx_session *s, const char *home, const char *run,
+		     const char *sandbox)
+{
+	struct sbx_bwrap_run r = { SBX_CHILD_INIT, { 0 }, 0, -1 };
+	int ret;
+
+	if (s->gitdir && s->gitdir->watch.fd >= 0)
+		r.child.watch = &s->gitdir->watch;
+	ret = sbx_bwrap_start(s, home, run, sandbox, NULL, NULL, &r);
+	if (ret) {
+		sbx_child_release(&r.child);
+		return ret < 0 ? -1 : r.code;
+	}
+	return sbx_bwrap_finish(&r);
 }
 
 /* Deletes what dead sessions left: their homes and their records. */
@@ -692,7 +795,7 @@ static int run(struct sbx_session *s)
 	if (!sbx_pending_signal() && s->tmux)
 		code = sbx_bwrap_run_tmux(s, home, name, keep ? keep : name, &handed_over);
 	else if (!sbx_pending_signal())
-		code = run_bwrap(s, home);
+		code = run_bwrap(s, home, name, keep ? keep : name);
 	/* Detached or not, the keeper owns the sandbox now and removes it (tmux.h). */
 	if (handed_over)
 		recorded = 0;

@@ -26,6 +26,9 @@ enum {
 	SBX_CK_REQUIRED = 1 << 0,	/* an object's field that must be present */
 	SBX_CK_ONE_OF = 1 << 1,		/* an object holding exactly one of its fields; a
 					   later layer replaces it whole */
+	SBX_CK_KEEP_DEFAULT = 1 << 2,	/* an array whose default layers add to, not replace */
+	SBX_CK_REMOVED = 1 << 3,	/* a key that is gone: refused, expect says what
+					   to write instead */
 };
 
 struct sbx_config_key {
