@@ -133,15 +133,19 @@ int sbx_bwrap_net_args(struct sbx_bwrap_net *n, struct sbx_strvec *args, struct 
 		sbx_strvec_push(args, "--unshare-net");
 	if (!sbx_net_mode_proxied(n->mode))
 		return -1;
-	if (n->relay) {
-		sbx_strvec_pushv(args, (const char *[]){ "--bind", n->relay_path, RELAY_SOCKET, NULL });
-	} else {
+	if (!n->relay) {
 		sbx_strvec_push(args, "--block-fd");
 		sbx_strvec_pushf(args, "%d", n->block[0]);
 	}
 	snprintf(url, sizeof(url), "http://%s:%d", PROXY_ADDR, PROXY_PORT);
 	sbx_net_proxy_env(url, env);
 	return n->relay ? -1 : n->block[0];
+}
+
+void sbx_bwrap_net_binds(const struct sbx_bwrap_net *n, struct sbx_strvec *args)
+{
+	if (sbx_net_mode_proxied(n->mode) && n->relay)
+		sbx_strvec_pushv(args, (const char *[]){ "--bind", n->relay_path, RELAY_SOCKET, NULL });
 }
 
 void sbx_bwrap_net_command(const struct sbx_bwrap_net *n, const char *sbx, struct sbx_strvec *argv)

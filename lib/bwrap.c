@@ -516,6 +516,7 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind", tools, TOOLS_MOUNT, NULL });
 	if (bind_self(s, b->net, &b->args))
 		goto out;
+	sbx_bwrap_net_binds(b->net, &b->args);
 	for (size_t i = 0; i < s->nr_mounts; i++) {
 		char *target = guest_path(s->mounts[i].guest, &u);
 

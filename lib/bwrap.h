@@ -18,6 +18,7 @@ char *sbx_bwrap_session_dir(const char *name);
  * before bwrap (run and sandbox name the run's log, or run is NULL for no
  * log); args adds bwrap's arguments and the sandbox's variables, and returns
  * the descriptor bwrap must be given (-1: none; it is the caller's now);
+ * binds adds the mounts, after the sandbox's own /run;
  * command puts the relay in front of the command where one is needed; start
  * makes the proxy serve the sandbox whose first process is pid; then
  * release_sandbox lets the command run.
@@ -36,6 +37,8 @@ void sbx_bwrap_net_init(struct sbx_bwrap_net *n);
 int sbx_bwrap_net_prepare(struct sbx_bwrap_net *n, const struct sbx_session *s, const char *bwrap,
 			  const char *run, const char *sandbox);
 int sbx_bwrap_net_args(struct sbx_bwrap_net *n, struct sbx_strvec *args, struct sbx_strvec *env);
+/* The relay's socket, bound after the sandbox's /run is made. */
+void sbx_bwrap_net_binds(const struct sbx_bwrap_net *n, struct sbx_strvec *args);
 void sbx_bwrap_net_command(const struct sbx_bwrap_net *n, const char *sbx, struct sbx_strvec *argv);
 int sbx_bwrap_net_start(struct sbx_bwrap_net *n, const struct sbx_session *s, pid_t pid);
 int sbx_bwrap_net_release_sandbox(struct sbx_bwrap_net *n);

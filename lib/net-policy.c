@@ -392,8 +392,11 @@ int sbx_net_policy_check(const struct sbx_net_policy *p, const char *host, int i
 	const struct sbx_net_rule *r = find_rule(p->deny, p->nr_deny, host, port);
 
 	if (r) {
-		sbx_buf_addf(why, "'%s' port %d is denied by \"%s%s\" in %s", host, port,
-			     r->suffix ? "*." : "", r->name, r->origin);
+		sbx_buf_addf(why, "'%s' port %d is denied by \"%s%s", host, port,
+			     r->suffix ? "*." : "", r->name);
+		if (r->port)
+			sbx_buf_addf(why, ":%d", r->port);
+		sbx_buf_addf(why, "\" in %s", r->origin);
 		return 0;
 	}
 	if (p->mode == SBX_NET_OPEN)
