@@ -5,6 +5,7 @@
 #include "notify.h"
 #include "error.h"
 #include "json.h"
+#include "net-session.h"
 #include "plugin.h"
 #include "project.h"
 #include "term.h"
@@ -70,6 +71,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	for (size_t i = 0; sbx_backends[i]; i++)
 		sbx_backends[i]->doctor(cfg, report);
 	sbx_plugins_doctor(cfg, have_project ? &project : NULL, report);
+	sbx_net_doctor(cfg, report);
 	sbx_notify_doctor(cfg, report);
 	sbx_accounts_doctor(cfg, report);
 	if (have_project)

@@ -1,9 +1,11 @@
 /* A session's proxy process and the variables that lead to it (net-session.h). */
 #include "net-session.h"
+#include "config.h"
 #include "error.h"
 #include "json.h"
 #include "names.h"
 #include "paths.h"
+#include "plugin.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -123,4 +125,60 @@ void sbx_net_proxy_env(const char *url, struct sbx_strvec *env)
 char *sbx_net_new_token(void)
 {
 	return sbx_random_id(32);
+}
+
+const char *sbx_net_unenforced(const struct sbx_config *cfg, const char *backend)
+{
+	int mode = sbx_net_mode_parse(sbx_config_string(cfg, "network.mode"));
+
+	if (strcmp(backend, "lima") || mode == SBX_NET_HOST || !sbx_plugin_is_enabled(cfg, "docker"))
+		return NULL;
+	return mode == SBX_NET_ALLOWLIST
+		? "the allowlist is not enforced: the docker plugin puts the agent in the docker "
+		  "group, which is root in the guest"
+		: "the network rules are not enforced: the docker plugin puts the agent in the "
+		  "docker group, which is root in the guest";
+}
+
+void sbx_net_doctor(const struct sbx_config *cfg, sbx_report_fn report)
+{
+	const char *backend = cfg ? sbx_config_string(cfg, "backend") : NULL;
+	struct sbx_net_policy p;
+	const char *weak;
+	char *line;
+
+	if (!cfg)
+		return;
+	if (sbx_net_policy_from_config(&p, cfg, (const char *[]){ sbx_config_string(cfg, "agent"),
+								 NULL })) {
+		report(SBX_CHECK_FAIL, "network", sbx_last_error(), "correct network.* in the "
+		       "configuration ('sbx config validate')");
+		return;
+	}
+	switch (p.mode) {
+	case SBX_NET_OPEN:
+		line = sbx_strdup("open: any public name, through sbx's proxy; loopback, private and "
+				  "metadata addresses refused (network.mode)");
+		break;
+	case SBX_NET_ALLOWLIST:
+		line = sbx_asprintf("allowlist: %zu entries, through sbx's proxy (network.allow, "
+				    "network.registries, the agent's own)", p.nr_allow);
+		break;
+	case SBX_NET_NONE:
+		line = sbx_strdup("none: a loopback only (network.mode)");
+		break;
+	default:
+		line = NULL;
+		report(SBX_CHECK_WARN, "network", "host: a bwrap sandbox shares the host's network "
+		       "namespace (its loopback services, its abstract sockets); a Lima guest reaches "
+		       "everything", "set network.mode to \"open\" or \"allowlist\"");
+	}
+	if (line)
+		report(SBX_CHECK_OK, "network", line, NULL);
+	weak = sbx_net_unenforced(cfg, backend ? backend : "lima");
+	if (weak)
+		report(SBX_CHECK_WARN, "network", weak, "drop the docker plugin, or use the bwrap "
+		       "backend, until it gives the agent rootless Docker");
+	free(line);
+	sbx_net_policy_release(&p);
 }

@@ -1,6 +1,7 @@
 #ifndef SBX_NET_SESSION_H
 #define SBX_NET_SESSION_H
 
+#include "backend.h"
 #include "net-policy.h"
 #include "spawn.h"
 #include "strvec.h"
@@ -40,5 +41,15 @@ void sbx_net_proxy_env(const char *url, struct sbx_strvec *env);
 
 /* A random token for Proxy-Authorization (letters and digits). */
 char *sbx_net_new_token(void);
+
+/*
+ * Where the configuration's mode cannot hold on Lima: the docker plugin puts
+ * the agent in the docker group, which is root in the guest (a privileged
+ * container flushes the rules). The one line that says so, or NULL.
+ */
+const char *sbx_net_unenforced(const struct sbx_config *cfg, const char *backend);
+
+/* sbx doctor's line for the network: the mode, and a warning where it is weak. */
+void sbx_net_doctor(const struct sbx_config *cfg, sbx_report_fn report);
 
 #endif

@@ -296,9 +296,15 @@ int sbx_plugin_forward_port(struct sbx_plugin_ctx *ctx, int guest_port, int host
 	if (guest_port < 1 || guest_port > 65535 || host_port < 1 || host_port > 65535)
 		return failf(ctx, "sbx_plugin_forward_port(): ports %d and %d are not both in "
 			     "1..65535", guest_port, host_port);
-	/* bwrap keeps the host's network: the port is there already. */
-	if (!strcmp(ctx->backend, "bwrap"))
+	/*
+	 * A bwrap sandbox shares the host's network only in mode "host", where
+	 * the port is there already; in every other it has a namespace of its own.
+	 */
+	if (!strcmp(ctx->backend, "bwrap") && ctx->session->net.mode == SBX_NET_HOST)
 		return 0;
+	if (!strcmp(ctx->backend, "bwrap"))
+		return failf(ctx, "sbx_plugin_forward_port(): a bwrap sandbox has a network of its "
+			     "own: forwarding port %d needs network.mode \"host\"", guest_port);
 	ps = ctx->session->plugins;
 	SBX_ALLOC_GROW(ps->forwards, ps->nr_forwards + 1, ps->alloc_forwards);
 	f = &ps->forwards[ps->nr_forwards++];

@@ -30,6 +30,7 @@ stop_servers() {
 }
 test_cleanup_hook=stop_servers
 test_wait_for 'test -s servers/ports' || skip_all 'the local servers did not start'
+# shellcheck source=/dev/null # written by net-servers above
 . "$TRASH/servers/ports"
 cd proj || exit 1
 PROJ=$(pwd -P)
