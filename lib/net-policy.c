@@ -84,6 +84,9 @@ int sbx_net_normalize_host(const char *in, size_t len, char *out)
 		}
 		out[i] = (char)c;
 	}
+	/* "a..": one trailing dot is the root, a second an empty label. */
+	if (!label)
+		return -1;
 	out[len] = '\0';
 	if (strchr(out, ':'))
 		return looks_like_address(out) ? 1 : -1;

@@ -249,11 +249,10 @@ static void fail(struct conn *c, int status, const char *reason, const char *det
 
 static void bad_request(struct conn *c)
 {
-	static const char *const reasons[] = { [0] = "Bad Request", [1] = "Request Header Fields "
-		"Too Large", [2] = "Not Implemented", [3] = "HTTP Version Not Supported" };
 	int s = c->req.status ? c->req.status : 400;
-	const char *reason = s == 431 ? reasons[1] : s == 501 ? reasons[2] : s == 505 ? reasons[3]
-								      : reasons[0];
+	const char *reason = s == 431 ? "Request Header Fields Too Large" :
+			     s == 501 ? "Not Implemented" :
+			     s == 505 ? "HTTP Version Not Supported" : "Bad Request";
 	char *body = sbx_asprintf("sbx: refused a request: %s\n", c->req.error ? c->req.error :
 				  "malformed");
 

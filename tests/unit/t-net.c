@@ -35,6 +35,7 @@ static void test_names(void)
 	is_int(norm("::ffff:127.0.0.1", out), 1, "an IPv6 address without brackets");
 	is_int(norm("1.2.3", out), -1, "digits and dots that are no address are no name");
 	is_int(norm("a..b", out), -1, "an empty label");
+	is_int(norm("a..", out), -1, "two trailing dots");
 	is_int(norm(".a", out), -1, "a leading dot");
 	is_int(norm("", out), -1, "nothing");
 	is_int(norm("a b", out), -1, "a space");
