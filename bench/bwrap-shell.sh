@@ -29,7 +29,16 @@ exec bwrap "$@"
 WRAP
 chmod +x "$WORK/capture/bwrap"
 SBX_BWRAP="$WORK/capture/bwrap" "$SBX" shell -- true
-mapfile -d '' args <"$WORK/capture/argv"
+mapfile -d '' captured <"$WORK/capture/argv"
+# Without --info-fd: sbx reads where the sandbox runs from it, a replay has no reader.
+args=()
+for ((i = 0; i < ${#captured[@]}; i++)); do
+	if [ "${captured[i]}" = --info-fd ]; then
+		i=$((i + 1))
+	else
+		args+=("${captured[i]}")
+	fi
+done
 
 # The same sandbox, made by bwrap alone; the session home it names is gone, so make it again.
 for ((i = 0; i < ${#args[@]}; i++)); do

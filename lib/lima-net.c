@@ -297,14 +297,10 @@ int sbx_lima_net_start(struct sbx_session *s, const char *run, const char *sandb
 void sbx_lima_net_release(struct lima_net *n, int handed_over)
 {
 	/* The keeper, a fork of this process, holds the proxy's lifeline too: it ends it. */
-	if (handed_over) {
-		if (n->proxy.lifeline >= 0)
-			close(n->proxy.lifeline);
-		n->proxy.lifeline = -1;
-		sbx_child_release(&n->proxy.child);
-	} else {
+	if (handed_over)
+		sbx_net_proxy_leave(&n->proxy);
+	else
 		sbx_net_proxy_stop(&n->proxy);
-	}
 	if (n->listen_fd >= 0)
 		close(n->listen_fd);
 	free(n->log);

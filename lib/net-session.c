@@ -2,8 +2,8 @@
 #include "net-session.h"
 #include "config.h"
 #include "error.h"
-#include "json.h"
 #include "names.h"
+#include "net-proxy.h"
 #include "paths.h"
 #include "plugin.h"
 #include "xalloc.h"
@@ -11,101 +11,115 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#endif
 
-static int write_all(int fd, const char *p, size_t len)
+/* Moves fd above the descriptors the proxy is given (3 and 4), so that placing one never closes another. */
+static int lift(int fd)
 {
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	return fd >= 0 ? fcntl(fd, F_DUPFD, 10) : -1;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
+/* In the forked proxy: every descriptor from `from` up closed, as posix_spawn's children have. */
+static void close_from(int from)
+{
+#if defined(__linux__) && defined(SYS_close_range)
+	if (!syscall(SYS_close_range, from, ~0U, 0))
+		return;
+#endif
+	for (long fd = from, max = sysconf(_SC_OPEN_MAX); fd < (max > 0 && max < 65536 ? max : 65536);
+	     fd++)
+		close((int)fd);
+}
+
+/* The forked proxy: its descriptors at 3 (listening) and 4 (lifeline), nothing else. Never returns. */
+static void proxy_child(const struct sbx_net_policy *p, int listen_fd, int life, const char *log)
+{
+	static const int ignored[] = { SIGINT, SIGQUIT, SIGHUP, SIGTSTP, SIGTTIN, SIGTTOU };
+	struct sbx_proxy_opts o = { p, 3, 4, log };
+	int a = lift(listen_fd), b = lift(life), null = open("/dev/null", O_RDONLY);
+	sigset_t none;
+
+	/* The terminal's signals are the run's to handle: the run ends the proxy. */
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (a < 0 || b < 0 || dup2(a, 3) != 3 || dup2(b, 4) != 4)
+		_exit(125);
+	if (null >= 0 && null != 0) {
+		dup2(null, 0);
+		close(null);
 	}
-	return 0;
+	close_from(5);
+#ifdef __linux__
+	prctl(PR_SET_NAME, "sbx-proxy", 0, 0, 0);
+#endif
+	_exit(sbx_proxy_serve(&o) ? 125 : 0);
 }
 
 int sbx_net_proxy_start(struct sbx_net_proxy *px, const struct sbx_net_policy *p, int listen_fd,
 			const char *log)
 {
-	int policy[2] = { -1, -1 }, life[2] = { -1, -1 }, ret = -1;
-	char *exe = sbx_self_exe();
-	struct sbx_buf text = SBX_BUF_INIT;
-	cJSON *doc = NULL;
+	int life[2] = { -1, -1 }, ret = -1;
+	pid_t pid;
 
-	if (!exe)
-		goto out;
-	if (pipe(policy) || pipe(life)) {
+	if (pipe(life)) {
 		sbx_error_errno("cannot create a pipe");
 		goto out;
 	}
-	for (int i = 0; i < 2; i++) {
-		fcntl(policy[i], F_SETFD, FD_CLOEXEC);
-		fcntl(life[i], F_SETFD, FD_CLOEXEC);
-	}
-	sbx_strvec_pushv(&px->child.args, (const char *[]){ exe, "net", "serve", NULL });
-	sbx_strvec_pushf(&px->child.args, "--policy-fd=%d", policy[0]);
-	sbx_strvec_pushf(&px->child.args, "--listen-fd=%d", listen_fd);
-	sbx_strvec_pushf(&px->child.args, "--parent-fd=%d", life[0]);
-	if (log)
-		sbx_strvec_pushf(&px->child.args, "--log=%s", log);
-	/* It needs nothing of ours: no variable, no terminal input. */
-	px->child.clean_env = 1;
-	sbx_strvec_push(&px->child.env, "PATH=/usr/bin:/bin");
-	px->child.pass_fds[px->child.nr_pass_fds++] = policy[0];
-	px->child.pass_fds[px->child.nr_pass_fds++] = listen_fd;
-	px->child.pass_fds[px->child.nr_pass_fds++] = life[0];
-	px->child.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (sbx_child_start(&px->child))
-		goto out;
-	doc = sbx_net_policy_to_json(p);
-	sbx_json_print(&text, doc, 0);
-	/* It reads the policy to its end before it serves anyone. */
-	if (write_all(policy[1], text.buf, text.len)) {
-		sbx_error_errno("cannot hand the proxy its policy");
-		kill(px->child.pid, SIGTERM);
-		sbx_child_wait(&px->child);
+	fcntl(life[1], F_SETFD, FD_CLOEXEC);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		sbx_error_errno("cannot fork the network proxy");
 		goto out;
 	}
+	if (!pid)
+		proxy_child(p, listen_fd, life[0], log);
+	px->pid = pid;
 	px->lifeline = life[1];
 	life[1] = -1;
 	ret = 0;
 out:
-	if (px->child.in >= 0)
-		close(px->child.in);
-	px->child.in = -1;
-	px->child.nr_pass_fds = 0;
-	for (int i = 0; i < 2; i++) {
-		if (policy[i] >= 0)
-			close(policy[i]);
-		if (life[i] >= 0 && (i == 0 || ret))
+	for (int i = 0; i < 2; i++)
+		if (life[i] >= 0)
 			close(life[i]);
-	}
 	if (listen_fd >= 0)
 		close(listen_fd);
-	memset(text.buf, 0, text.len);
-	sbx_buf_release(&text);
-	cJSON_Delete(doc);
-	free(exe);
 	return ret;
 }
 
 void sbx_net_proxy_stop(struct sbx_net_proxy *px)
 {
+	int status;
+
 	if (px->lifeline >= 0)
 		close(px->lifeline);
 	px->lifeline = -1;
-	if (px->child.pid > 0) {
-		kill(px->child.pid, SIGTERM);
-		sbx_child_wait(&px->child);
+	if (px->pid > 0) {
+		kill(px->pid, SIGTERM);
+		while (waitpid(px->pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
-	sbx_child_release(&px->child);
-	sbx_child_init(&px->child);
+	px->pid = 0;
+}
+
+void sbx_net_proxy_leave(struct sbx_net_proxy *px)
+{
+	if (px->lifeline >= 0)
+		close(px->lifeline);
+	px->lifeline = -1;
+	px->pid = 0;
 }
 
 void sbx_net_proxy_env(const char *url, struct sbx_strvec *env)

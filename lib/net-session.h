@@ -12,23 +12,31 @@
  * that send the sandbox's programs through it.
  */
 
-/* The proxy of one sandbox: a child of this sbx, which ends with it. */
+/*
+ * The proxy of one sandbox: a fork of this sbx (no exec: starting a program
+ * again would cost more than the proxy does), which keeps nothing of sbx's
+ * but the policy and its two descriptors, and ends with it.
+ */
 struct sbx_net_proxy {
-	struct sbx_child child;
+	pid_t pid;		/* 0: none */
 	int lifeline;		/* the write end of the pipe whose end tells it to go */
 };
 
-#define SBX_NET_PROXY_INIT { SBX_CHILD_INIT, -1 }
+#define SBX_NET_PROXY_INIT { 0, -1 }
 
 /*
  * Starts the proxy for policy p on the listening socket listen_fd (which it
- * takes: closed here), logging to log (net-log.h; NULL: nowhere). The
- * policy, token included, goes through a pipe, never an argv.
+ * takes: closed here), logging to log (net-log.h; NULL: nowhere).
  */
 int sbx_net_proxy_start(struct sbx_net_proxy *px, const struct sbx_net_policy *p, int listen_fd,
 			const char *log);
 /* Ends it and waits for it; nothing to do when it was never started. */
 void sbx_net_proxy_stop(struct sbx_net_proxy *px);
+/*
+ * Lets it go without ending it: a keeper (tmux.h), forked after it started,
+ * holds its lifeline too and ends it.
+ */
+void sbx_net_proxy_leave(struct sbx_net_proxy *px);
 
 /*
  * The variables for a proxy at url ("http://127.0.0.1:3128", with

@@ -45,6 +45,9 @@ net_config() {
 	EOF
 }
 
+# (Background processes are started as ip netns exec, never through a
+# function: $! must be the process itself, for the cleanup to end it.)
+
 # What runs "in the guest" (the host, under the fake): the proxy the guest
 # was given, at the host's loopback where Lima's 192.168.5.2 leads.
 cat >guest-net.sh <<'EOF'
@@ -242,7 +245,7 @@ test_expect_success 'setup: a host (192.168.5.2, .3) with a proxy, a service and
 	in_guest ip link set "$NS-g" up && in_guest ip link set lo up &&
 	in_guest ip route add default via 192.168.5.2 &&
 	mkdir -p hservers &&
-	in_host "$SRC_DIR/tests/fakes/net-servers" "$TRASH/hservers" &
+	ip netns exec "$H" "$SRC_DIR/tests/fakes/net-servers" "$TRASH/hservers" &
 	echo $! >hservers.bg.pid
 	test_wait_for "test -s hservers/ports" || return 1
 	. "$TRASH/hservers/ports"
@@ -250,16 +253,16 @@ test_expect_success 'setup: a host (192.168.5.2, .3) with a proxy, a service and
 	{"mode": "allowlist", "allow": [["allowed.test:$HTTP2", "network.allow"]], "deny": [],
 	 "hosts": {"allowed.test": "127.0.0.2"}, "token": "guest-token"}
 	EOF
-	in_host "$SBX" net serve --policy policy.json --listen 192.168.5.2:3130 >proxy.addr &
+	ip netns exec "$H" "$SBX" net serve --policy policy.json --listen 192.168.5.2:3130 >proxy.addr &
 	echo $! >proxy.bg.pid
 	test_wait_for "test -s proxy.addr" || return 1
-	in_host /usr/bin/python3 -c "
+	ip netns exec "$H" /usr/bin/python3 -c "
 import socket
 s = socket.socket(); s.bind((\"192.168.5.2\", 5432)); s.listen(64)
 while True: s.accept()[0].close()
 " &
 	echo $! >service.bg.pid
-	in_host /usr/bin/python3 -c "
+	ip netns exec "$H" /usr/bin/python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((\"192.168.5.3\", 53))
 while True:
