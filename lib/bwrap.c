@@ -241,6 +241,13 @@ static int user_script(void *data, const char *plugin, const char *script)
 	int code;
 
 	t.nr_mounts = 0;
+	/*
+	 * A plugin's own script fetches its tools (uv from PyPI, ...): it reaches
+	 * any public name, as a Lima template's provisioning does, whatever the
+	 * sandboxes' allowlist; never the host's loopback.
+	 */
+	if (t.net.mode == SBX_NET_ALLOWLIST)
+		t.net.mode = SBX_NET_OPEN;
 	sbx_strvec_init(&t.env);
 	sbx_strvec_init(&t.scripts);
 	sbx_strvec_init(&t.command);
