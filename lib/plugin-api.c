@@ -300,11 +300,13 @@ int sbx_plugin_forward_port(struct sbx_plugin_ctx *ctx, int guest_port, int host
 	 * A bwrap sandbox shares the host's network only in mode "host", where
 	 * the port is there already; in every other it has a namespace of its own.
 	 */
-	if (!strcmp(ctx->backend, "bwrap") && ctx->session->net.mode == SBX_NET_HOST)
+	if (!strcmp(ctx->backend, "bwrap")) {
+		if (ctx->session->net.mode != SBX_NET_HOST)
+			sbx_warn("plugin %s: port %d is not forwarded: a bwrap sandbox has a network "
+				 "of its own (network.mode \"host\" shares the host's)",
+				 ctx->plugin->def->name, guest_port);
 		return 0;
-	if (!strcmp(ctx->backend, "bwrap"))
-		return failf(ctx, "sbx_plugin_forward_port(): a bwrap sandbox has a network of its "
-			     "own: forwarding port %d needs network.mode \"host\"", guest_port);
+	}
 	ps = ctx->session->plugins;
 	SBX_ALLOC_GROW(ps->forwards, ps->nr_forwards + 1, ps->alloc_forwards);
 	f = &ps->forwards[ps->nr_forwards++];
