@@ -43,7 +43,7 @@ wait_for "$WORK/proxy"
 proxy=$(cat "$WORK/proxy")
 
 socat_port=$((port + 1))
-socat TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$port &
+socat "TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr" "TCP:127.0.0.1:$port" &
 pids+=($!)
 for ((i = 0; i < 100; i++)); do
 	"$helper" conn 127.0.0.1 "$socat_port" 1 >/dev/null 2>&1 && break

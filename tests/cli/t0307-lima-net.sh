@@ -218,7 +218,10 @@ if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null 2>&1 ||
 fi
 ip netns del "$NS-probe"
 
+# shellcheck disable=SC2034 # C and AGENT are used in the tests' bodies
 H="$NS-host" G="$NS-guest" C="$NS-ctr"
+# The agent: a user who is not root (nobody), word-split where it is used.
+# shellcheck disable=SC2034
 AGENT="setpriv --reuid=65534 --regid=65534 --clear-groups --"
 in_host() { ip netns exec "$H" "$@"; }
 in_guest() { ip netns exec "$G" "$@"; }
@@ -276,6 +279,7 @@ while True:
 # sbx-lockdown as the template installs it, with its paths moved into the test's directory.
 sed -e "s|/etc/sbx/|$TRASH/|g" -e "s|/run/sbx-lockdown|$TRASH/locked|g" \
 	-e "s|/etc/sudoers.d/90-cloud-init-users|$TRASH/sudoers|g" sbx-lockdown >lockdown
+# shellcheck source=/dev/null # written by net-servers in the setup above
 . "$TRASH/hservers/ports"
 
 test_expect_success 'the ruleset, loaded by sbx-lockdown in a guest, lets the agent reach the proxy only' '
