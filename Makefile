@@ -50,7 +50,7 @@ ALL_CFLAGS   = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -iquote lib -i
                -DSBX_VERSION='"$(VERSION)"' -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DATADIR='"$(DATADIR)"' \
                -DSBX_SRCDIR='"$(CURDIR)"' $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
-LIBS         = $(NETTLE_LIBS) $(CJSON_LIBS) $(SECCOMP_LIBS) -ldl $(LDLIBS)
+LIBS         = $(NETTLE_LIBS) $(CJSON_LIBS) $(SECCOMP_LIBS) -ldl -pthread $(LDLIBS)
 ifeq ($(UNAME_S),Darwin)
 EXPORT_DYNAMIC :=
 MODULE_LDFLAGS := -bundle -undefined dynamic_lookup

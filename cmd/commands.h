@@ -20,6 +20,7 @@
 	X(trust) \
 	X(hook) \
 	X(notify) \
+	X(net) \
 	X(wt) \
 	X(plugins) \
 	X(login) \

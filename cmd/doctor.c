@@ -6,6 +6,7 @@
 #include "error.h"
 #include "gitrisk.h"
 #include "json.h"
+#include "net-session.h"
 #include "plugin.h"
 #include "project.h"
 #include "term.h"
@@ -107,6 +108,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 	for (size_t i = 0; sbx_backends[i]; i++)
 		sbx_backends[i]->doctor(cfg, report);
 	sbx_plugins_doctor(cfg, have_project ? &project : NULL, report);
+	sbx_net_doctor(cfg, report);
 	sbx_notify_doctor(cfg, report);
 	sbx_accounts_doctor(cfg, report);
 	if (have_project)

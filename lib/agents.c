@@ -19,6 +19,8 @@ struct builtin {
 	const char *login[3], *files[3], *token_env, *token_prefix, *check[3];
 	const char *const *auth_env;
 	const char *const *personal;
+	/* The names it needs to work (its API, its login): network.mode "allowlist" lets them through. */
+	const char *const *allow;
 };
 
 static const char *const claude_env[] = { "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN",
@@ -31,6 +33,15 @@ static const char *const claude_personal[] = { "CLAUDE.md", "settings.json", "sk
 static const char *const codex_personal[] = { "AGENTS.md", "prompts", NULL };
 static const char *const gemini_personal[] = { "GEMINI.md", NULL };
 static const char *const opencode_personal[] = { "AGENTS.md", NULL };
+static const char *const claude_allow[] = { "api.anthropic.com", "console.anthropic.com",
+	"platform.claude.com", "claude.ai", "statsig.anthropic.com", NULL };
+static const char *const codex_allow[] = { "api.openai.com", "auth.openai.com", "chatgpt.com",
+	NULL };
+static const char *const opencode_allow[] = { "opencode.ai", "models.dev", "api.anthropic.com",
+	"api.openai.com", NULL };
+static const char *const gemini_allow[] = { "generativelanguage.googleapis.com",
+	"cloudcode-pa.googleapis.com", "oauth2.googleapis.com", "www.googleapis.com",
+	"accounts.google.com", NULL };
 
 /*
  * Claude: `claude setup-token` prints a token valid for a year, used through
@@ -41,18 +52,18 @@ static const struct builtin builtins[] = {
 	{ "claude", "claude", "@anthropic-ai/claude-code", ".claude",
 	  { "--dangerously-skip-permissions", NULL }, "CLAUDE_CONFIG_DIR",
 	  { "setup-token", NULL }, { NULL }, "CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat",
-	  { "auth", "status", NULL }, claude_env, claude_personal },
+	  { "auth", "status", NULL }, claude_env, claude_personal, claude_allow },
 	{ "codex", "codex", "@openai/codex", ".codex", { "--yolo", NULL }, "CODEX_HOME",
 	  { "login", NULL }, { ".codex/auth.json", NULL }, NULL, NULL,
-	  { "login", "status", NULL }, codex_env, codex_personal },
+	  { "login", "status", NULL }, codex_env, codex_personal, codex_allow },
 	{ "opencode", "opencode", "opencode-ai", ".config/opencode", { NULL }, NULL,
 	  { "auth", "login", NULL }, { ".local/share/opencode/auth.json", NULL }, NULL, NULL,
-	  { "auth", "list", NULL }, no_env, opencode_personal },
+	  { "auth", "list", NULL }, no_env, opencode_personal, opencode_allow },
 	{ "gemini", "gemini", "@google/gemini-cli", ".gemini", { "--yolo", NULL }, NULL,
 	  { NULL }, { ".gemini/oauth_creds.json", ".gemini/google_accounts.json", NULL }, NULL,
-	  NULL, { NULL }, gemini_env, gemini_personal },
+	  NULL, { NULL }, gemini_env, gemini_personal, gemini_allow },
 	{ "shell", "bash", NULL, NULL, { "-l", NULL }, NULL, { NULL }, { NULL }, NULL, NULL,
-	  { NULL }, no_env, no_env },
+	  { NULL }, no_env, no_env, no_env },
 };
 #define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
 
@@ -106,6 +117,7 @@ int sbx_agent_resolve(struct sbx_agent *agent, const char *name, const struct sb
 	sbx_strvec_init(&agent->login_args);
 	sbx_strvec_init(&agent->cred_files);
 	sbx_strvec_init(&agent->check_args);
+	sbx_strvec_init(&agent->allow);
 	for (size_t i = 0; i < NR_BUILTINS; i++)
 		if (!strcmp(builtins[i].name, name))
 			b = &builtins[i];
@@ -136,6 +148,7 @@ int sbx_agent_resolve(struct sbx_agent *agent, const char *name, const struct sb
 		if (cJSON_IsString(a))
 			sbx_strvec_push(&agent->args, a->valuestring);
 	resolve_account(agent, b, conf ? cJSON_GetObjectItemCaseSensitive(conf, "login") : NULL);
+	strings(&agent->allow, conf, "allow", b ? b->allow : NULL);
 	return 0;
 }
 
@@ -148,6 +161,7 @@ void sbx_agent_release(struct sbx_agent *agent)
 	sbx_strvec_clear(&agent->login_args);
 	sbx_strvec_clear(&agent->cred_files);
 	sbx_strvec_clear(&agent->check_args);
+	sbx_strvec_clear(&agent->allow);
 	free(agent->token_env);
 	free(agent->token_prefix);
 	memset(agent, 0, sizeof(*agent));

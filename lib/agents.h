@@ -37,6 +37,12 @@ struct sbx_agent {
 	const char *const *auth_env;
 	const char *const *personal;
 	unsigned can_login : 1;
+	/*
+	 * The names it needs to work (its API, its login endpoints): network
+	 * entries (net-policy.h) the allowlist lets through. Configuration:
+	 * agents.NAME.allow, which replaces them.
+	 */
+	struct sbx_strvec allow;
 };
 
 /* Resolves name against the built-in table and the configuration. */

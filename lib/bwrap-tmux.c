@@ -137,69 +137,21 @@ out:
 	return code;
 }
 
-/* bwrap's --info-fd: {"child-pid": N, ...}, read until it parses. */
-static cJSON *read_info(int fd)
-{
-	struct sbx_buf b = SBX_BUF_INIT;
-	cJSON *info = NULL;
-	char chunk[1024];
-	ssize_t n;
-
-	while (!info && (n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		sbx_buf_add(&b, chunk, (size_t)n);
-		info = cJSON_Parse(b.buf);
-	}
-	sbx_buf_release(&b);
-	return info;
-}
-
 /* The keeper: bwrap, then the record that says where to attach, then the word to the foreground. */
 static int keep(struct sbx_session *s, const char *home, const char *dir, const char *name,
 		const char *sandbox, struct sbx_cgroup *cg, int sync)
 {
-	struct sbx_child c = SBX_CHILD_INIT, b = SBX_CHILD_INIT;
-	int info[2] = { -1, -1 }, code = -1;
-	cJSON *doc = NULL, *extra, *tmux, *old;
-	double pid;
+	struct sbx_bwrap_run r = { SBX_CHILD_INIT, { 0 }, 0, -1 };
+	int code = -1, started;
+	cJSON *extra, *tmux, *old;
 
-	if (pipe(info) || fcntl(info[0], F_SETFD, FD_CLOEXEC)) {
-		sbx_error_errno("cannot create a pipe");
-		goto out;
-	}
-	if (sbx_bwrap_child(s, home, dir, name, &b))
-		goto out;
-	/* --info-fd first, so that bwrap says where the sandbox's processes are. */
-	sbx_strvec_push(&c.args, b.args.v[0]);
-	sbx_strvec_push(&c.args, "--info-fd");
-	sbx_strvec_pushf(&c.args, "%d", info[1]);
-	sbx_strvec_pushv(&c.args, (const char *const *)b.args.v + 1);
-	sbx_strvec_pushv(&c.env, (const char *const *)b.env.v);
-	c.clean_env = 1;
-	c.forward_signals = 1;
 	if (s->gitdir && s->gitdir->watch.fd >= 0)
-		c.watch = &s->gitdir->watch;
-	for (int i = 0; i < b.nr_pass_fds; i++)
-		c.pass_fds[c.nr_pass_fds++] = b.pass_fds[i];
-	c.pass_fds[c.nr_pass_fds++] = info[1];
-	code = sbx_bwrap_start(cg, &c);
-	if (code) {
-		code = code > 0 ? code : -1;
-		goto out;
-	}
-	code = -1;
-	close(info[1]);
-	info[1] = -1;
-	doc = read_info(info[0]);
-	pid = sbx_json_get_number(doc, "child-pid", 0);
-	if (pid <= 0) {
-		sbx_error("bwrap did not say where the sandbox runs");
-		kill(c.pid, SIGTERM);
-		sbx_child_wait(&c);
+		r.child.watch = &s->gitdir->watch;
+	started = sbx_bwrap_start(s, home, name, sandbox, dir, name, cg, &r);
+	if (started) {
+		if (started > 0)
+			sbx_error("bwrap did not say where the sandbox runs (exit %d)", r.code);
+		sbx_child_release(&r.child);
 		goto out;
 	}
 	extra = sbx_json_new_object();
@@ -211,33 +163,26 @@ static int keep(struct sbx_session *s, const char *home, const char *dir, const 
 	cJSON_Delete(old);
 	tmux = sbx_json_add_item(extra, "tmux", sbx_json_new_object());
 	sbx_json_add_string(tmux, "session", name);
-	sbx_json_add_number(tmux, "pid", pid);
-	sbx_json_add_number(tmux, "pidns", pid_namespace((pid_t)pid));
+	sbx_json_add_number(tmux, "pid", r.pid);
+	sbx_json_add_number(tmux, "pidns", pid_namespace(r.pid));
 	sbx_json_add_string(tmux, "dir", dir);
 	/* Where `sbx attach` puts its client. */
 	sbx_cgroup_record(cg, extra);
 	/* From here the keeper is the owner: the foreground may go. */
 	if (sbx_owner_write(name, SBX_BWRAP_BACKEND, strcmp(sandbox, name) ? "persistent" : "session",
 			    s->project.dir, extra)) {
-		kill(c.pid, SIGTERM);
-		sbx_child_wait(&c);
+		kill(r.child.pid, SIGTERM);
+		sbx_bwrap_finish(&r);
 		goto out;
 	}
-	dprintf(sync, "%.0f\n", pid);
+	dprintf(sync, "%ld\n", (long)r.pid);
 	close(sync);
 	sync = -1;
-	code = sbx_child_wait(&c);
+	code = sbx_bwrap_finish(&r);
 out:
 	sbx_cgroup_destroy(cg);
 	if (sync >= 0)
 		close(sync);
-	for (int i = 0; i < 2; i++)
-		if (info[i] >= 0)
-			close(info[i]);
-	cJSON_Delete(doc);
-	sbx_bwrap_child_release(&b);
-	c.nr_pass_fds = 0;
-	sbx_child_release(&c);
 	return code;
 }
 

@@ -231,7 +231,8 @@ static int template_fresh(const char *name, const char *hash)
 	return fresh;
 }
 
-static int run_bwrap(struct sbx_session *s, const char *home, const char *name);
+static int run_bwrap(struct sbx_session *s, const char *home, const char *run,
+		     const char *sandbox);
 
 struct provision {
 	struct sbx_session *s;
@@ -243,17 +244,23 @@ static int user_script(void *data, const char *plugin, const char *script)
 {
 	const struct provision *p = data;
 	struct sbx_session t = *p->s;
-	char root[] = "/", name[64];
+	char root[] = "/";
 	int code;
 
 	t.nr_mounts = 0;
+	/*
+	 * A plugin's own script fetches its tools (uv from PyPI, ...): it reaches
+	 * any public name, as a Lima template's provisioning does, whatever the
+	 * sandboxes' allowlist; never the host's loopback.
+	 */
+	if (t.net.mode == SBX_NET_ALLOWLIST)
+		t.net.mode = SBX_NET_OPEN;
 	sbx_strvec_init(&t.env);
 	sbx_strvec_init(&t.scripts);
 	sbx_strvec_init(&t.command);
 	sbx_strvec_pushv(&t.command, (const char *[]){ "sh", "-c", script, plugin, NULL });
 	t.project.dir = root;
-	snprintf(name, sizeof(name), "sbx-setup-%ld", (long)getpid());
-	code = run_bwrap(&t, p->home, name);
+	code = run_bwrap(&t, p->home, NULL, NULL);
 	sbx_strvec_clear(&t.command);
 	if (code > 0)
 		return sbx_error("plugin %s: its template script failed (exit %d)", plugin, code);
@@ -388,17 +395,19 @@ static char *guest_path(const char *guest, const struct sandbox_user *u)
 }
 
 /*
- * With notifications on: the host's sbx binary (it needs only libc and
- * libcjson, from the /usr the sandbox has) and, once the session is
- * registered, its socket's directory, read-only: the sandbox connects to
- * the socket and can put nothing beside it. The user's socket is never
- * bound: a sandbox reaches its own session's socket only.
+ * The host's sbx binary (it needs only libc, libcjson and libseccomp, from
+ * the /usr the sandbox has): for the hook with notifications on, and for
+ * `sbx net connect` and the relay behind a proxy; and, once the session is
+ * registered, its notification socket's directory, read-only: the sandbox
+ * connects to the socket and can put nothing beside it. The user's socket
+ * is never bound: a sandbox reaches its own session's socket only.
  */
-static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
+static int bind_self(const struct sbx_session *s, const struct sbx_bwrap_net *net,
+		     struct sbx_strvec *a)
 {
 	char *exe;
 
-	if (!sbx_config_bool(s->cfg, "notify.enabled"))
+	if (!s->notify_dir && !sbx_net_mode_proxied(net->mode))
 		return 0;
 	exe = sbx_self_exe();
 	if (!exe)
@@ -417,6 +426,7 @@ struct sandbox {
 	int nr_fds;
 	const char *tmux_dir;		/* bound at SBX_TMUX_DIR, or NULL */
 	const char *tmux_session;	/* run the command in tmux (tmux.h), or NULL */
+	struct sbx_bwrap_net *net;
 };
 
 static int add_fd(struct sandbox *b, int fd)
@@ -574,8 +584,8 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 		"--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
 		"--unshare-cgroup-try", "--disable-userns", "--uid", num[0], "--gid", num[1],
 		"--hostname", "sbx", "--die-with-parent", NULL });
-	if (s->network_none)
-		sbx_strvec_push(&b->args, "--unshare-net");
+	if (add_fd(b, sbx_bwrap_net_args(b->net, &b->args, &b->env)) >= 0)
+		b->net->block[0] = -1;	/* the caller's now, with the other descriptors */
 	bind_system(&b->args);
 
 #ifdef __linux__
@@ -629,8 +639,9 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--bind", home, u.home, NULL });
 	if (!access(tools, F_OK))
 		sbx_strvec_pushv(&b->args, (const char *[]){ "--ro-bind", tools, TOOLS_MOUNT, NULL });
-	if (bind_notify(s, &b->args))
+	if (bind_self(s, b->net, &b->args))
 		goto out;
+	sbx_bwrap_net_binds(b->net, &b->args);
 	/* The home first: the mount points below it are the sandbox's own to lose links. */
 	w = sbx_calloc(s->nr_mounts + 1, sizeof(*w));
 	guests = sbx_calloc(s->nr_mounts + 1, sizeof(*guests));
@@ -668,6 +679,7 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	 */
 	sbx_strvec_pushv(&b->args, (const char *[]){ "--remount-ro", "/",
 		"--chdir", s->project.dir, "--", "/usr/bin/env", "--default-signal=INT,QUIT", NULL });
+	sbx_bwrap_net_command(b->net, SBX_BIN_DIR "/sbx", &b->args);
 	if (b->tmux_session)
 		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
 	sbx_session_launcher_argv(s, sbx_session_has_env_script(s) ? ENV_FILE : "", &b->args);
@@ -717,9 +729,10 @@ static void sandbox_release(struct sandbox *b)
 }
 
 int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
-		    const char *tmux_session, struct sbx_child *c)
+		    const char *tmux_session, struct sbx_bwrap_net *net, struct sbx_child *c)
 {
-	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1 }, 0, tmux_dir, tmux_session };
+	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1 }, 0, tmux_dir, tmux_session,
+			     net };
 	char *tools = data_path("tools", NULL);
 	int ret = -1;
 
@@ -747,39 +760,127 @@ void sbx_bwrap_child_release(struct sbx_child *c)
 	sbx_child_release(c);
 }
 
-int sbx_bwrap_start(struct sbx_cgroup *cg, struct sbx_child *c)
+/* bwrap's --info-fd: {"child-pid": N, ...}, read until it parses. */
+static cJSON *read_info(int fd)
 {
-	int code;
+	struct sbx_buf b = SBX_BUF_INIT;
+	cJSON *info = NULL;
+	char chunk[1024];
+	ssize_t n;
 
-	c->ignore_tty_signals = 1;
-	if (!sbx_cgroup_start(cg, c))
-		return 0;
-	code = sbx_spawn_error_code(errno);
-	if (code == 127 && !sbx_which(c->args.v[0]))
-		return sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
-	return code == 125 ? -1 : code;
+	while (!info && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		sbx_buf_add(&b, chunk, (size_t)n);
+		info = cJSON_Parse(b.buf);
+	}
+	sbx_buf_release(&b);
+	return info;
 }
 
-/* bwrap in the foreground, in a cgroup of its own called name (resources.h). */
-static int run_bwrap(struct sbx_session *s, const char *home, const char *name)
+int sbx_bwrap_start(struct sbx_session *s, const char *home, const char *run, const char *sandbox,
+		    const char *tmux_dir, const char *tmux_session, struct sbx_cgroup *cg,
+		    struct sbx_bwrap_run *r)
 {
-	struct sbx_child c = SBX_CHILD_INIT;
-	struct sbx_cgroup cg = SBX_CGROUP_INIT;
-	int code = -1;
+	struct sbx_child b = SBX_CHILD_INIT;
+	int info[2] = { -1, -1 }, ret = -1;
+	cJSON *doc = NULL;
 
-	if (!sbx_bwrap_child(s, home, NULL, NULL, &c)) {
-		c.forward_signals = 1;
-		if (s->gitdir && s->gitdir->watch.fd >= 0)
-			c.watch = &s->gitdir->watch;
-		sbx_resources_cgroup(s->cfg, name, &cg);
-		code = sbx_bwrap_start(&cg, &c);
-		if (!code)
-			code = sbx_child_wait(&c);
-		/* Whatever the agent left running, even outside the pid namespace (clients). */
-		sbx_cgroup_destroy(&cg);
+	r->pid = 0;
+	r->code = -1;
+	sbx_bwrap_net_init(&r->net);
+	if (sbx_bwrap_net_prepare(&r->net, s, bwrap_program(), run, sandbox))
+		goto out;
+	if (pipe(info) || fcntl(info[0], F_SETFD, FD_CLOEXEC)) {
+		sbx_error_errno("cannot create a pipe");
+		goto out;
 	}
-	sbx_bwrap_child_release(&c);
+	if (sbx_bwrap_child(s, home, tmux_dir, tmux_session, &r->net, &b))
+		goto out;
+	/* --info-fd first, so that bwrap says where the sandbox's processes are. */
+	sbx_strvec_push(&r->child.args, b.args.v[0]);
+	sbx_strvec_push(&r->child.args, "--info-fd");
+	sbx_strvec_pushf(&r->child.args, "%d", info[1]);
+	sbx_strvec_pushv(&r->child.args, (const char *const *)b.args.v + 1);
+	sbx_strvec_pushv(&r->child.env, (const char *const *)b.env.v);
+	r->child.clean_env = 1;
+	r->child.forward_signals = 1;
+	r->child.ignore_tty_signals = 1;
+	for (int i = 0; i < b.nr_pass_fds; i++)
+		r->child.pass_fds[r->child.nr_pass_fds++] = b.pass_fds[i];
+	r->child.pass_fds[r->child.nr_pass_fds++] = info[1];
+	if (sbx_cgroup_start(cg, &r->child)) {
+		if (errno == ENOENT && !sbx_which(bwrap_program()))
+			sbx_error("bwrap was not found: install bubblewrap (apt-get install bubblewrap)");
+		goto out;
+	}
+	close(info[1]);
+	info[1] = -1;
+	doc = read_info(info[0]);
+	r->pid = (pid_t)sbx_json_get_number(doc, "child-pid", 0);
+	if (r->pid <= 0) {
+		/* bwrap ended (or will) before the sandbox: its code and message are the answer. */
+		r->code = sbx_child_wait(&r->child);
+		ret = 1;
+		goto out;
+	}
+	if (sbx_bwrap_net_start(&r->net, s, r->pid) || sbx_bwrap_net_release_sandbox(&r->net)) {
+		kill(r->child.pid, SIGKILL);
+		sbx_child_wait(&r->child);
+		goto out;
+	}
+	ret = 0;
+out:
+	for (int i = 0; i < 2; i++)
+		if (info[i] >= 0)
+			close(info[i]);
+	cJSON_Delete(doc);
+	/* The memory files, which bwrap has read or holds. */
+	sbx_bwrap_child_release(&b);
+	r->child.nr_pass_fds = 0;
+	if (ret)
+		sbx_bwrap_net_release(&r->net);
+	return ret;
+}
+
+int sbx_bwrap_finish(struct sbx_bwrap_run *r)
+{
+	int code = sbx_child_wait(&r->child);
+
+	sbx_bwrap_net_release(&r->net);
+	sbx_child_release(&r->child);
 	return code;
+}
+
+/*
+ * bwrap in the foreground, in a cgroup of its own (resources.h) named after
+ * the run (or, for a template's script, after this process).
+ */
+static int run_bwrap(struct sbx_session *s, const char *home, const char *run,
+		     const char *sandbox)
+{
+	struct sbx_bwrap_run r = { SBX_CHILD_INIT, { 0 }, 0, -1 };
+	struct sbx_cgroup cg = SBX_CGROUP_INIT;
+	char setup[64];
+	int ret;
+
+	if (s->gitdir && s->gitdir->watch.fd >= 0)
+		r.child.watch = &s->gitdir->watch;
+	snprintf(setup, sizeof(setup), "sbx-setup-%ld", (long)getpid());
+	sbx_resources_cgroup(s->cfg, run ? run : setup, &cg);
+	ret = sbx_bwrap_start(s, home, run, sandbox, NULL, NULL, &cg, &r);
+	if (ret) {
+		sbx_child_release(&r.child);
+		ret = ret < 0 ? -1 : r.code;
+	} else {
+		ret = sbx_bwrap_finish(&r);
+	}
+	/* Whatever the agent left running, even outside the pid namespace (clients). */
+	sbx_cgroup_destroy(&cg);
+	return ret;
 }
 
 /* Deletes what dead sessions left: their homes and their records. */
@@ -864,7 +965,7 @@ static int run(struct sbx_session *s)
 	if (!sbx_pending_signal() && s->tmux)
 		code = sbx_bwrap_run_tmux(s, home, name, keep ? keep : name, &handed_over);
 	else if (!sbx_pending_signal())
-		code = run_bwrap(s, home, name);
+		code = run_bwrap(s, home, name, keep ? keep : name);
 	/* Detached or not, the keeper owns the sandbox now and removes it (tmux.h). */
 	if (handed_over)
 		recorded = 0;

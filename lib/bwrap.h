@@ -4,6 +4,7 @@
 /* What the files of the bwrap backend (lib/bwrap*.c) share; nothing else includes it. */
 #include <cjson/cJSON.h>
 
+#include "net-session.h"
 #include "session.h"
 #include "spawn.h"
 
@@ -13,23 +14,70 @@
 char *sbx_bwrap_session_dir(const char *name);
 
 /*
+ * lib/bwrap-net.c: the sandbox's network namespace and its proxy. prepare
+ * before bwrap (run and sandbox name the run's log, or run is NULL for no
+ * log); args adds bwrap's arguments and the sandbox's variables, and returns
+ * the descriptor bwrap must be given (-1: none; it is the caller's now);
+ * binds adds the mounts, after the sandbox's own /run;
+ * command puts the relay in front of the command where one is needed; start
+ * makes the proxy serve the sandbox whose first process is pid; then
+ * release_sandbox lets the command run.
+ */
+struct sbx_bwrap_net {
+	enum sbx_net_mode mode;
+	int relay;			/* through a unix socket and `sbx net relay` inside */
+	int block[2];			/* bwrap's --block-fd */
+	int relay_fd;			/* the relay's unix socket, listening */
+	char *relay_dir, *relay_path;
+	char *log;
+	struct sbx_net_proxy proxy;
+};
+
+void sbx_bwrap_net_init(struct sbx_bwrap_net *n);
+int sbx_bwrap_net_prepare(struct sbx_bwrap_net *n, const struct sbx_session *s, const char *bwrap,
+			  const char *run, const char *sandbox);
+int sbx_bwrap_net_args(struct sbx_bwrap_net *n, struct sbx_strvec *args, struct sbx_strvec *env);
+/* The relay's socket, bound after the sandbox's /run is made. */
+void sbx_bwrap_net_binds(const struct sbx_bwrap_net *n, struct sbx_strvec *args);
+void sbx_bwrap_net_command(const struct sbx_bwrap_net *n, const char *sbx, struct sbx_strvec *argv);
+int sbx_bwrap_net_start(struct sbx_bwrap_net *n, const struct sbx_session *s, pid_t pid);
+int sbx_bwrap_net_release_sandbox(struct sbx_bwrap_net *n);
+void sbx_bwrap_net_release(struct sbx_bwrap_net *n);
+
+/*
  * The bwrap child for session s with home bound as the sandbox home: argv,
  * environment (clean_env) and the memory files it reads (pass_fds, released
  * with sbx_bwrap_child_release). With tmux_session the command runs in tmux
- * (tmux.h) and tmux_dir is bound at SBX_TMUX_DIR.
+ * (tmux.h) and tmux_dir is bound at SBX_TMUX_DIR. net: its network (prepared).
  */
 int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_dir,
-		    const char *tmux_session, struct sbx_child *c);
+		    const char *tmux_session, struct sbx_bwrap_net *net, struct sbx_child *c);
 void sbx_bwrap_child_release(struct sbx_child *c);
 struct sbx_cgroup;
+
+/* One sandbox being run: bwrap, where its first process is, its network. */
+struct sbx_bwrap_run {
+	struct sbx_child child;
+	struct sbx_bwrap_net net;
+	pid_t pid;
+	int code;			/* bwrap's exit code when it ended before the sandbox ran */
+};
+
 /*
- * Starts c (sbx_bwrap_child's) in cg (cgroup.h), with SIGINT and SIGQUIT
- * ignored: bwrap shares the terminal's foreground process group with the
- * agent, whose Ctrl-C must not kill it (the sandbox gets them back first
- * thing). Returns 0; 127 or 126 when bwrap could not be run, or -1, with a
- * message.
+ * Starts bwrap for s in cg (cgroup.h) and, once bwrap says where the
+ * sandbox runs (--info-fd), its network; the command runs when this returns
+ * 0. bwrap runs with SIGINT and SIGQUIT ignored: it shares the terminal's
+ * foreground process group with the agent, whose Ctrl-C must not kill it
+ * (the sandbox gets them back first thing). Returns 1 when bwrap ended
+ * first (r->code, its message on stderr), -1 with a message. run and
+ * sandbox name the run for its network log (run NULL: none). r->child
+ * forwards signals; set r->child.watch before, if any.
  */
-int sbx_bwrap_start(struct sbx_cgroup *cg, struct sbx_child *c);
+int sbx_bwrap_start(struct sbx_session *s, const char *home, const char *run, const char *sandbox,
+		    const char *tmux_dir, const char *tmux_session, struct sbx_cgroup *cg,
+		    struct sbx_bwrap_run *r);
+/* Waits for bwrap and returns its exit code; then the proxy ends. */
+int sbx_bwrap_finish(struct sbx_bwrap_run *r);
 /* The environment a process in the sandbox starts from. */
 void sbx_bwrap_env(struct sbx_strvec *env);
 

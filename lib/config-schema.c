@@ -5,7 +5,9 @@
  */
 #include "config-schema.h"
 #include "config.h"
+#include "error.h"
 #include "json.h"
+#include "net-policy.h"
 #include "suggest.h"
 #include "xalloc.h"
 
@@ -84,27 +86,48 @@ static int check_name(const struct sbx_config_key *k, const char *s)
 	return 0;
 }
 
-/* A host for the egress allow-list: "example.com", "*.example.com", "10.0.0.0/8", "::1". */
-static int check_host(const struct sbx_config_key *k, const char *s)
+/* An entry of network.allow or network.deny: "host", "*.domain", either with ":port". */
+static int check_net_entry(const struct sbx_config_key *k, const char *s)
 {
-	const char *p = s;
+	struct sbx_net_rule r;
 
 	(void)k;
-	if (!strncmp(p, "*.", 2))
-		p += 2;
-	if (!*p || *p == '.' || *p == '-')
+	if (sbx_net_rule_parse(s, &r))
 		return -1;
-	for (; *p && *p != '/'; p++)
-		if (!is_alpha(*p) && !is_digit(*p) && *p != '.' && *p != '-' && *p != ':')
-			return -1;
-	if (*p == '/') {
-		if (!p[1] || strlen(p + 1) > 3)
-			return -1;
-		for (p++; *p; p++)
-			if (!is_digit(*p))
-				return -1;
-	}
+	sbx_net_rule_release(&r);
 	return 0;
+}
+
+/* A name of network.hosts. */
+static int check_net_name(const struct sbx_config_key *k, const char *s)
+{
+	char norm[SBX_NET_NAME_MAX];
+
+	(void)k;
+	return sbx_net_normalize_host(s, strlen(s), norm) == 0 ? 0 : -1;
+}
+
+/* An address network.hosts pins a name to. */
+static int check_net_address(const struct sbx_config_key *k, const char *s)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+
+	(void)k;
+	return sbx_net_parse_address(s, &sa, &len);
+}
+
+static int check_upstream(const struct sbx_config_key *k, const char *s)
+{
+	struct sbx_net_policy p;
+	int ret;
+
+	(void)k;
+	sbx_net_policy_init(&p);
+	ret = sbx_net_policy_upstream(&p, s);
+	sbx_net_policy_release(&p);
+	sbx_clear_error();
+	return ret;
 }
 
 static int check_size(const struct sbx_config_key *k, const char *s)
@@ -163,8 +186,7 @@ static int check_worktree_path(const struct sbx_config_key *k, const char *s)
 static const char *const backends[] = { "lima", "bwrap", NULL };
 static const char *const vm_types[] = { "vz", "qemu", NULL };
 static const char *const mount_types[] = { "reverse-sshfs", "9p", "virtiofs", NULL };
-static const char *const network_modes[] = { "host", "none", NULL };
-static const char *const egress_modes[] = { "open", "allowlist", NULL };
+static const char *const network_modes[] = { "open", "allowlist", "none", "host", NULL };
 /* The agents' hook events `sbx hook` forwards (Codex and OpenCode map onto these). */
 static const char *const events[] = {
 	"Notification", "Stop", "SubagentStop", "SessionStart", "SessionEnd",
@@ -192,9 +214,24 @@ static const struct sbx_config_key name_key = {
 	.name = "", .type = SBX_CT_STRING, .check = check_name, .expect = NAME,
 };
 
-static const struct sbx_config_key host = {
-	.name = "", .type = SBX_CT_STRING, .check = check_host,
-	.expect = "a host name, \"*.domain\", an IP address or a CIDR range",
+#define NET_ENTRY "a host name or \"*.domain\", either with an optional \":port\" (addresses " \
+		  "and CIDR ranges are not entries: pin a name to an address in network.hosts)"
+
+static const struct sbx_config_key net_entry = {
+	.name = "", .type = SBX_CT_STRING, .check = check_net_entry, .expect = NET_ENTRY,
+};
+
+static const struct sbx_config_key net_name = {
+	.name = "", .type = SBX_CT_STRING, .check = check_net_name, .expect = "a host name",
+};
+
+static const struct sbx_config_key net_address = {
+	.name = "", .type = SBX_CT_STRING, .check = check_net_address,
+	.expect = "an IPv4 or IPv6 address",
+};
+
+static const struct sbx_config_key registry = {
+	.name = "", .type = SBX_CT_ENUM, .choices = sbx_net_registries,
 };
 
 static const struct sbx_config_key event = {
@@ -257,12 +294,14 @@ static const struct sbx_config_key agent_fields[] = {
 	  .expect = "a non-empty string" },
 	{ .name = "login", .type = SBX_CT_OBJECT, .fields = login_fields,
 	  .expect = "an object with args, files, token, tokenPrefix and check" },
+	{ .name = "allow", .type = SBX_CT_ARRAY, .item = &net_entry,
+	  .expect = "an array of network entries" },
 	{ .name = NULL },
 };
 
 static const struct sbx_config_key agent = {
 	.name = "", .type = SBX_CT_OBJECT, .fields = agent_fields,
-	.expect = "an object with command, args, npm and login",
+	.expect = "an object with command, args, npm, login and allow",
 };
 
 static const struct sbx_config_key relative_path = {
@@ -275,13 +314,30 @@ static const struct sbx_config_key personal_paths = {
 	.expect = "an array of relative paths",
 };
 
+/*
+ * The default list of network.allow: git hosting, which every agent's work
+ * needs (clone, fetch, push). Entries of the configuration add to it;
+ * network.deny takes any of it away.
+ */
+#define DEFAULT_ALLOW "[\"github.com\", \"*.github.com\", \"*.githubusercontent.com\", " \
+		      "\"github.com:22\", \"gitlab.com\", \"*.gitlab.com\", \"gitlab.com:22\"]"
+
 static const struct sbx_config_key network_fields[] = {
-	{ .name = "mode", .type = SBX_CT_ENUM, .choices = network_modes, .def = "\"host\"",
+	{ .name = "mode", .type = SBX_CT_ENUM, .choices = network_modes, .def = "\"open\"",
 	  .env = "SBX_NETWORK_MODE" },
-	{ .name = "egress", .type = SBX_CT_ENUM, .choices = egress_modes, .def = "\"open\"",
-	  .env = "SBX_NETWORK_EGRESS" },
-	{ .name = "allow", .type = SBX_CT_ARRAY, .item = &host, .def = "[]",
-	  .expect = "an array of host names" },
+	{ .name = "allow", .type = SBX_CT_ARRAY, .flags = SBX_CK_KEEP_DEFAULT, .item = &net_entry,
+	  .def = DEFAULT_ALLOW, .expect = "an array of network entries" },
+	{ .name = "deny", .type = SBX_CT_ARRAY, .item = &net_entry, .def = "[]",
+	  .expect = "an array of network entries" },
+	{ .name = "hosts", .type = SBX_CT_MAP, .map_key = &net_name, .item = &net_address,
+	  .def = "{}", .expect = "an object of NAME: \"ADDRESS\"" },
+	{ .name = "registries", .type = SBX_CT_ARRAY, .item = &registry, .def = "[]",
+	  .expect = "an array of registry names" },
+	{ .name = "upstream", .type = SBX_CT_STRING, .check = check_upstream,
+	  .expect = "\"HOST:PORT\" or \"http://HOST:PORT\"", .env = "SBX_NETWORK_UPSTREAM" },
+	/* Replaced by mode: said in one line, never silently ignored (it never did anything). */
+	{ .name = "egress", .type = SBX_CT_STRING, .flags = SBX_CK_REMOVED,
+	  .expect = "write \"network\": {\"mode\": \"allowlist\"} (or \"open\") instead" },
 	{ .name = NULL },
 };
 
@@ -572,6 +628,10 @@ static int check_object(const struct sbx_config_key *k, const cJSON *v, const ch
 		if (!f)
 			return unknown_key(k, c->string, source, path);
 		push_key(path, c->string);
+		if (f->flags & SBX_CK_REMOVED) {
+			sbx_error("%s: %s is no longer a key: %s", source, path->buf, f->expect);
+			return -1;
+		}
 		if (sbx_config_check(f, c, source, path, raw))
 			return -1;
 		sbx_buf_truncate(path, len);

@@ -35,6 +35,9 @@ enum {
 	SBX_CK_UNTRUSTED_OK = 1 << 2,
 	/* Only your own configuration sets it (your file, SBX_* variables), never a project. */
 	SBX_CK_USER_ONLY = 1 << 3,
+	SBX_CK_KEEP_DEFAULT = 1 << 4,	/* an array whose default layers add to, not replace */
+	SBX_CK_REMOVED = 1 << 5,	/* a key that is gone: refused, expect says what
+					   to write instead */
 };
 
 struct sbx_config_key {

@@ -169,12 +169,14 @@ static void merge_array(struct merge *m, const struct sbx_config_key *k, cJSON *
 
 	/*
 	 * Arrays accumulate, except over the built-in default (notify.events):
-	 * the first layer that sets such an array replaces it.
+	 * the first layer that sets such an array replaces it. A default list
+	 * that layers add to (network.allow) stays.
 	 */
 	sbx_buf_adds(&m->path, "[0]");
 	first = find_origin(m->cfg, m->path.buf);
 	sbx_buf_truncate(&m->path, len);
-	if (m->layer != SBX_LAYER_DEFAULT && first && first->layer == SBX_LAYER_DEFAULT) {
+	if (m->layer != SBX_LAYER_DEFAULT && first && first->layer == SBX_LAYER_DEFAULT &&
+	    !(k->flags & SBX_CK_KEEP_DEFAULT)) {
 		dst = sbx_json_new_array();
 		put(parent, key, dst);
 		drop_origins(m->cfg, m->path.buf);

@@ -88,7 +88,7 @@ static char *mounts_expr(const struct sbx_session *s)
  * template's, which are none). Returns 0, 1 when the name is taken, -1.
  */
 static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *name,
-		    struct progress *p)
+		    const struct lima_net *net, struct progress *p)
 {
 	char *mounts = mounts_expr(s);
 	struct call c;
@@ -97,6 +97,7 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	sbx_lima_call_init(&c, name, "clone", tmpl, name, "--set", mounts, NULL);
 	if (s->forward_ssh_agent)
 		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
+	sbx_lima_net_clone(s, net, &c.args);
 	sbx_plugins_lima_clone(s, &c.args);
 	sbx_notify_lima_clone(s, name, &c.args);
 	c.progress = p;
@@ -302,7 +303,8 @@ static int prepare_gitdir(const struct sbx_session *s, const char *name)
  * free. The record comes first: an sbx killed at any later point leaves a
  * record whose owner is dead, which the next run or prune acts on.
  */
-static char *create_session(const struct sbx_session *s, const char *tmpl, struct progress *p)
+static char *create_session(const struct sbx_session *s, const char *tmpl,
+			    const struct lima_net *net, struct progress *p)
 {
 	for (int attempt = 0; attempt < CLONE_ATTEMPTS; attempt++) {
 		char *name = sbx_session_name(&s->project);
@@ -315,7 +317,7 @@ static char *create_session(const struct sbx_session *s, const char *tmpl, struc
 		}
 		ret = prepare_gitdir(s, name);
 		if (!ret)
-			ret = clone_vm(s, tmpl, name, p);
+			ret = clone_vm(s, tmpl, name, net, p);
 		if (!ret)
 			return name;
 		if (ret < 0) {
@@ -401,9 +403,11 @@ static int run_ephemeral(struct sbx_session *s)
 {
 	struct template_spec t;
 	struct progress p;
+	struct lima_net net;
 	char *name = NULL, *envfile = NULL;
 	int lock = -1, ret = -1, handed_over = 0;
 
+	sbx_lima_net_init(&net);
 	if (sbx_lima_check_version(NULL) || sbx_lima_spec_init(&t, &s->project, s->cfg))
 		return -1;
 	/* Someone else's failure to clean up is not a reason to fail this run. */
@@ -413,12 +417,13 @@ static int run_ephemeral(struct sbx_session *s)
 	}
 	if (sbx_lima_interrupted() || sbx_lima_ensure_template(&t, &s->project, 0, 1, s->verbose, &lock))
 		goto out;
-	if (sbx_lima_interrupted())
+	if (sbx_lima_interrupted() || sbx_lima_net_prepare(s, NULL, &net))
 		goto out;
 	sbx_lima_progress_begin(&p, 1, s->verbose, "starting a sandbox from %s", t.name);
-	name = create_session(s, t.name, &p);
+	name = create_session(s, t.name, &net, &p);
 	sbx_lima_unlock(&lock);
-	if (!name || sbx_lima_interrupted() || start_vm(name, &p) || sbx_lima_interrupted()) {
+	if (!name || sbx_lima_net_start(s, name, name, &net) || sbx_lima_interrupted() ||
+	    start_vm(name, &p) || sbx_lima_interrupted()) {
 		sbx_lima_progress_end(&p, 0);
 		goto undo;
 	}
@@ -442,6 +447,7 @@ undo:
 		undo_session(name);
 	ret = -1;
 out:
+	sbx_lima_net_release(&net, handed_over);
 	sbx_lima_unlock(&lock);
 	free(envfile);
 	free(name);
@@ -454,7 +460,7 @@ out:
  * on first use (a failure then removes it again), started when stopped.
  * Callers hold its lock, so that concurrent runs start it once.
  */
-static int ready_persistent(struct sbx_session *s, const char *name)
+static int ready_persistent(struct sbx_session *s, const char *name, const struct lima_net *net)
 {
 	struct template_spec t;
 	struct progress p;
@@ -486,7 +492,7 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 		if (!ret)
 			ret = prepare_gitdir(s, name);
 		if (!ret) {
-			ret = clone_vm(s, t.name, name, &p);
+			ret = clone_vm(s, t.name, name, net, &p);
 			/* A failed clone may leave a half-made one; a taken name is not ours. */
 			created = ret <= 0;
 			ret = ret ? -1 : 0;
@@ -516,14 +522,19 @@ static int ready_persistent(struct sbx_session *s, const char *name)
 static int run_persistent(struct sbx_session *s)
 {
 	char *name = sbx_persistent_name(&s->project), *envfile = NULL;
+	char *run = sbx_session_name(&s->project);
 	int lock = sbx_lima_lock_open(name, LOCK_EX), ret = -1, handed_over = 0;
+	struct lima_net net;
 
+	sbx_lima_net_init(&net);
 	if (lock >= 0) {
 		/*
 		 * Its mounts are its first run's: the private git directory is
-		 * always at that place, built afresh for each run.
+		 * always at that place, built afresh for each run. So are its
+		 * network's mode and its proxy's port, which its boot names.
 		 */
-		ret = prepare_gitdir(s, name) || ready_persistent(s, name) ? -1 : 0;
+		ret = prepare_gitdir(s, name) || sbx_lima_net_prepare(s, name, &net) ||
+		      sbx_lima_net_start(s, run, name, &net) || ready_persistent(s, name, &net) ? -1 : 0;
 		sbx_lima_unlock(&lock);
 	}
 	/* Registered only once the VM runs under this run's record. */
@@ -538,8 +549,10 @@ static int run_persistent(struct sbx_session *s)
 	} else {
 		ret = -1;
 	}
+	sbx_lima_net_release(&net, handed_over);
 	free(envfile);
 	free(name);
+	free(run);
 	return ret;
 }
 
@@ -588,11 +601,14 @@ static int mounts_unlinked(const struct sbx_session *s)
 
 int sbx_lima_run(struct sbx_session *s)
 {
+	const char *weak = sbx_net_unenforced(s->cfg, BACKEND);
 	struct sbx_gitdir git;
 	int ret;
 
 	if (mounts_unlinked(s))
 		return -1;
+	if (weak)
+		sbx_warn("%s", weak);
 	memset(&git, 0, sizeof(git));
 	git.watch.fd = -1;
 	s->gitdir = &git;

@@ -222,6 +222,8 @@ int sbx_lima_spec_init(struct template_spec *t, const struct sbx_project *projec
 		sbx_lima_spec_release(t);
 		return -1;
 	}
+	/* Last of the system scripts: the network rules, installed for each session's boot. */
+	sbx_lima_net_provision(cJSON_GetObjectItemCaseSensitive(yaml, "provision"));
 	sbx_json_print(&b, yaml, 1);
 	t->yaml = sbx_strdup(b.buf);
 	sbx_buf_adds(&b, SBX_VERSION);

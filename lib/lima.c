@@ -174,6 +174,7 @@ static int remove_sandbox(const char *name, int force)
 	if (ret)
 		return -1;
 	sbx_lima_forget_template(name);
+	sbx_lima_net_forget(name);
 	log = sbx_lima_state_file("logs", name, ".log");
 	if (log)
 		unlink(log);

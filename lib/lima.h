@@ -5,6 +5,7 @@
  *   lima-template.c  the template: its lima.yaml, setup, hashes
  *   lima-session.c   sessions: clone, start, environment, run, reaping
  *   lima-tmux.c      the command in tmux in the guest, attach
+ *   lima-net.c       the network: rules and lockdown in the guest, a proxy per VM
  *   lima.c           the backend's operations: list, stop, remove, prune, doctor
  */
 #ifndef SBX_LIMA_H
@@ -14,6 +15,7 @@
 #include "buf.h"
 #include "config.h"
 #include "json.h"
+#include "net-session.h"
 #include "project.h"
 #include "session.h"
 #include "spawn.h"
@@ -129,5 +131,33 @@ int sbx_lima_attach(const char *name);
 
 /* lima.c */
 const cJSON *sbx_lima_find_record(const cJSON *records, const char *name);
+
+/*
+ * lima-net.c: the template's part (the ruleset and sbx-lockdown, installed,
+ * not loaded: sbx_lima_net_provision appends it to the provision list); a
+ * run's part: prepare (before the clone: the proxy's listening port, kept
+ * per persistent VM, and the session's proxy variables with a new token),
+ * clone (the clone's boot script and readiness probe), start (the proxy,
+ * logging for run), release (ends the proxy; handed_over: a keeper owns it).
+ */
+struct lima_net {
+	int listen_fd;
+	int port;
+	struct sbx_net_proxy proxy;
+	char *log;
+};
+
+extern const char sbx_lima_egress_rules[];
+extern const char sbx_lima_egress_none_rules[];
+void sbx_lima_net_provision(cJSON *provision);
+void sbx_lima_net_init(struct lima_net *n);
+int sbx_lima_net_prepare(struct sbx_session *s, const char *persistent, struct lima_net *n);
+void sbx_lima_net_clone(const struct sbx_session *s, const struct lima_net *n,
+			struct sbx_strvec *args);
+int sbx_lima_net_start(struct sbx_session *s, const char *run, const char *sandbox,
+		       struct lima_net *n);
+void sbx_lima_net_release(struct lima_net *n, int handed_over);
+/* Forgets a persistent VM's network (its port and mode), when it is removed. */
+void sbx_lima_net_forget(const char *name);
 
 #endif

@@ -15,10 +15,14 @@
 #include <unistd.h>
 
 #ifdef __linux__
+#include <arpa/inet.h>
 #include <linux/nsfs.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 /* The user namespace first: joining it grants what joining the others needs. */
 static const struct {
@@ -220,6 +224,116 @@ out:
 	return ret;
 }
 
+/* In the forked child: the listener, made in pid's network namespace, sent back on sock. */
+static void listen_there(pid_t pid, const char *addr, int port, int sock)
+{
+	struct sockaddr_in sa;
+	char path[64], msg[256] = "", cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { msg, 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int net, fd, one = 1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
+	net = open(path, O_RDONLY | O_CLOEXEC);
+	if (net < 0) {
+		snprintf(msg, sizeof(msg), "cannot open '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	/* Root may join as it is; a user joins the namespace's owner first, which it owns. */
+	if (setns(net, CLONE_NEWNET)) {
+		int owner = ioctl(net, NS_GET_USERNS);
+
+		if (owner < 0 || setns(owner, CLONE_NEWUSER) || setns(net, CLONE_NEWNET)) {
+			snprintf(msg, sizeof(msg), "cannot enter the sandbox's network namespace: %s",
+				 strerror(errno));
+			goto fail;
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	/*
+	 * The sandbox's loopback may not be up yet (bwrap brings it up a moment
+	 * later): bind to its address anyway. Never SO_REUSEPORT, which would let
+	 * the sandbox's own processes bind the same port.
+	 */
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 128)) {
+		snprintf(msg, sizeof(msg), "cannot listen on %s:%d in the sandbox: %s", addr, port,
+			 strerror(errno));
+		goto fail;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	_exit(sendmsg(sock, &mh, 0) == 1 ? 0 : 1);
+fail:
+	iov.iov_len = strlen(msg);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (sendmsg(sock, &mh, 0) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+int sbx_nsenter_listen(pid_t pid, const char *addr, int port)
+{
+	char msg[257], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { msg, sizeof(msg) - 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int sv[2], fd = -1, status;
+	struct pollfd p;
+	pid_t child;
+	ssize_t n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return sbx_error_errno("cannot create a socket pair");
+	child = fork();
+	if (child < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return sbx_error_errno("cannot fork");
+	}
+	if (!child) {
+		close(sv[0]);
+		listen_there(pid, addr, port, sv[1]);
+	}
+	close(sv[1]);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	p = (struct pollfd){ sv[0], POLLIN, 0 };
+	/* The helper does a few system calls; a hung one is not waited for long. */
+	n = poll(&p, 1, 10000) == 1 ? recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC) : -1;
+	cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	else if (n > 0)
+		sbx_error("%.*s", (int)n, msg);
+	else
+		sbx_error("the helper that enters the sandbox's network namespace did not answer");
+	close(sv[0]);
+	if (n <= 0)
+		kill(child, SIGKILL);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	return fd;
+}
+
 int sbx_nsenter_run(const struct sbx_nsenter *e)
 {
 	struct sigaction ign, old_int, old_quit;
@@ -244,6 +358,14 @@ int sbx_nsenter_run(const struct sbx_nsenter *e)
 	return ret;
 }
 #else
+int sbx_nsenter_listen(pid_t pid, const char *addr, int port)
+{
+	(void)pid;
+	(void)addr;
+	(void)port;
+	return sbx_error("entering a sandbox needs Linux");
+}
+
 int sbx_nsenter_start(const struct sbx_nsenter *e, pid_t *child)
 {
 	(void)e;

@@ -48,4 +48,13 @@ int sbx_nsenter_start(const struct sbx_nsenter *e, pid_t *child);
  */
 int sbx_nsenter_run(const struct sbx_nsenter *e);
 
+/*
+ * A TCP socket listening on addr:port (IPv4) in the network namespace of
+ * process pid, made by a helper that joins it (and, for a user who is not
+ * root, the user namespace that owns it, which that user made) and hands the
+ * socket back over SCM_RIGHTS: sbx's proxy serves a sandbox from the host
+ * without a process inside. Returns the descriptor, or -1 with a message.
+ */
+int sbx_nsenter_listen(pid_t pid, const char *addr, int port);
+
 #endif

@@ -296,9 +296,17 @@ int sbx_plugin_forward_port(struct sbx_plugin_ctx *ctx, int guest_port, int host
 	if (guest_port < 1 || guest_port > 65535 || host_port < 1 || host_port > 65535)
 		return failf(ctx, "sbx_plugin_forward_port(): ports %d and %d are not both in "
 			     "1..65535", guest_port, host_port);
-	/* bwrap keeps the host's network: the port is there already. */
-	if (!strcmp(ctx->backend, "bwrap"))
+	/*
+	 * A bwrap sandbox shares the host's network only in mode "host", where
+	 * the port is there already; in every other it has a namespace of its own.
+	 */
+	if (!strcmp(ctx->backend, "bwrap")) {
+		if (ctx->session->net.mode != SBX_NET_HOST)
+			sbx_warn("plugin %s: port %d is not forwarded: a bwrap sandbox has a network "
+				 "of its own (network.mode \"host\" shares the host's)",
+				 ctx->plugin->def->name, guest_port);
 		return 0;
+	}
 	ps = ctx->session->plugins;
 	SBX_ALLOC_GROW(ps->forwards, ps->nr_forwards + 1, ps->alloc_forwards);
 	f = &ps->forwards[ps->nr_forwards++];

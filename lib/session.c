@@ -387,6 +387,16 @@ static void resolve_scripts(struct sbx_session *s)
 	}
 }
 
+/* The network policy, with the names of the configured agent and of the one run (a shell runs agents too). */
+static int resolve_network(struct sbx_session *s)
+{
+	const char *agents[] = { sbx_config_string(s->cfg, "agent"), s->agent.name, NULL };
+
+	if (!agents[0])
+		agents[0] = s->agent.name;
+	return sbx_net_policy_from_config(&s->net, s->cfg, agents);
+}
+
 int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 {
 	const char *agent;
@@ -413,8 +423,8 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 	/* Only an agent runs in tmux: `sbx shell -- CMD` stays a plain command. */
 	s->tmux = !strcmp(o->command, "run") && sbx_config_bool(s->cfg, "tmux");
 	s->verbose = o->verbose;
-	s->network_none = sbx_config_string(s->cfg, "network.mode") &&
-			  !strcmp(sbx_config_string(s->cfg, "network.mode"), "none");
+	if (resolve_network(s))
+		return -2;
 	if (resolve_mounts(s))
 		return -1;
 	if (resolve_env(s) || secrets_conflict(s))
@@ -457,6 +467,7 @@ void sbx_session_release(struct sbx_session *s)
 	sbx_agent_release(&s->agent);
 	sbx_home_files_release(s);
 	sbx_plugin_session_free(s->plugins);
+	sbx_net_policy_release(&s->net);
 	sbx_config_free(s->cfg);
 	sbx_project_release(&s->project);
 	free(s->notify_dir);

@@ -3,6 +3,7 @@
 
 #include "agents.h"
 #include "buf.h"
+#include "net-policy.h"
 #include "project.h"
 #include "strvec.h"
 
@@ -86,9 +87,10 @@ struct sbx_session {
 	struct sbx_gitdir *gitdir;
 	/* The directory of the session's notification socket, once registered (notify.h), or NULL. */
 	char *notify_dir;
+	/* The network's mode and what the proxy lets through (net-policy.h). */
+	struct sbx_net_policy net;
 	unsigned persistent : 1;
 	unsigned forward_ssh_agent : 1;
-	unsigned network_none : 1;
 	unsigned tmux : 1;
 	unsigned verbose : 1;
 	unsigned force : 1;

@@ -6,7 +6,7 @@ set -eu
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 build="build-essential pkg-config libgit2-dev libcjson-dev nettle-dev libseccomp-dev bubblewrap git ca-certificates"
-test="clang libclang-rt-14-dev shellcheck zsh tmux scdoc man-db gnupg dbus dbus-x11 libnotify-bin libglib2.0-bin python3-dbusmock procps curl time ripgrep socat"
+test="clang libclang-rt-14-dev shellcheck zsh tmux scdoc man-db gnupg dbus dbus-x11 libnotify-bin libglib2.0-bin python3-dbusmock procps curl time ripgrep socat openssl nftables iproute2"
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $test"
 # npm installs the real Claude Code for its test; a Node.js of another origin

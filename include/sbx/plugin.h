@@ -133,7 +133,9 @@ int sbx_plugin_add_mount(struct sbx_plugin_ctx *ctx, const char *host, const cha
 int sbx_plugin_forward_socket(struct sbx_plugin_ctx *ctx, const char *host, const char *guest);
 /*
  * A TCP port of the guest reachable at host_port on the host's loopback
- * (Lima; bwrap shares the host's network, so the port is there already).
+ * (Lima; on bwrap only with network.mode "host", where the sandbox shares
+ * the host's network and the port is there already: in every other mode sbx
+ * says in one line that it is not forwarded, and goes on).
  */
 int sbx_plugin_forward_port(struct sbx_plugin_ctx *ctx, int guest_port, int host_port);
 /* An environment variable inside the sandbox. */

@@ -25,8 +25,25 @@ test_expect_success 'with no file, every value is a default' '
 	(cd plain && "$SBX" config show) >out &&
 	test_grep -x "cpus = 4  # default" out &&
 	test_grep -x "agent = \"claude\"  # default" out &&
-	test_grep -x "network.mode = \"host\"  # default" out &&
+	test_grep -x "network.mode = \"open\"  # default" out &&
 	! grep -v "# default$" out
+'
+
+test_expect_success 'sbx config show lists the default network allowlist' '
+	(cd plain && "$SBX" config show) >out &&
+	test_grep -x "network.allow\[0\] = \"github.com\"  # default" out &&
+	test_grep -x "network.allow\[3\] = \"github.com:22\"  # default" out
+'
+
+test_expect_success 'network.egress and address entries are gone, each said in one line' '
+	echo "{\"network\": {\"egress\": \"allowlist\"}}" >"$TRASH/old.json" &&
+	test_must_fail "$SBX" config validate "$TRASH/old.json" 2>err &&
+	test_line_count err 1 &&
+	test_grep "network.egress is no longer a key: write \"network\": {\"mode\": \"allowlist\"}" err &&
+	echo "{\"network\": {\"allow\": [\"10.0.0.0/8\"]}}" >"$TRASH/old.json" &&
+	test_must_fail "$SBX" config validate "$TRASH/old.json" 2>err &&
+	test_line_count err 1 &&
+	test_grep "pin a name to an address in network.hosts" err
 '
 
 test_expect_success 'no subcommand means show' '

@@ -67,7 +67,9 @@ test_expect_success 'the environment holds only what was configured' '
 	test_grep "^CONFIGURED=yes$" out &&
 	sed "s/=.*//" out | sort >names &&
 	printf "%s\n" CONFIGURED HOME LANG LOGNAME PATH PWD SHELL SHLVL TERM USER \
-		SBX_AGENT SBX_NOTIFY_SOCKET SBX_PROJECT SBX_SANDBOX >want &&
+		SBX_AGENT SBX_NOTIFY_SOCKET SBX_PROJECT SBX_SANDBOX \
+		HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY http_proxy https_proxy all_proxy no_proxy \
+		NODE_USE_ENV_PROXY GIT_SSH_COMMAND >want &&
 	grep -vxF -f want names >extra || true &&
 	test_line_count extra 0
 '
@@ -129,7 +131,7 @@ line" "ünï" >"$TRASH/want" &&
 	! test -e "$TRASH/pwned" && ! test -e "$hostile/pwned"
 '
 
-test_expect_success 'network "none" cannot reach a server on the host loopback' '
+test_expect_success 'only network "host" reaches a server on the host loopback' '
 	/usr/bin/python3 -c "
 import socket, sys
 s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(8)
@@ -144,8 +146,10 @@ except Exception:
 	server=$! &&
 	while ! test -s port; do sleep 0.05; done &&
 	port=$(cat port) &&
-	"$SBX" shell -- bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" &&
+	test_must_fail "$SBX" shell -- bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>err &&
 	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
+	echo "{\"network\": {\"mode\": \"host\"}}" >"$XDG_CONFIG_HOME/sbx/config.json" &&
+	"$SBX" shell -- bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" &&
 	echo "{\"network\": {\"mode\": \"none\"}}" >"$XDG_CONFIG_HOME/sbx/config.json" &&
 	test_must_fail "$SBX" shell -- bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>err &&
 	rm "$XDG_CONFIG_HOME/sbx/config.json" &&

@@ -3,7 +3,9 @@
 # on the bwrap backend in a fresh sandbox, goes straight to work: no
 # onboarding, theme, trust, bypass-mode or API-key prompt stops it. It runs
 # offline against a loopback stand-in for the Messages API
-# (tests/fakes/anthropic-api; lima-contract.md). The npm install is cached in
+# (tests/fakes/anthropic-api; lima-contract.md), reached through sbx's proxy
+# and the allowlist: its base URL is a name pinned to the host's loopback,
+# which nothing else in the sandbox reaches. The npm install is cached in
 # build/claude-code (SBX_CLAUDE_CACHE moves it), so only the first run waits.
 . "$(dirname "$0")/lib.sh"
 
@@ -63,8 +65,10 @@ cat >"$XDG_CONFIG_HOME/sbx/config.json" <<EOF
   "notify": {"enabled": false},
   "agents": {"claude": {"command": "$CLAUDE"}},
   "mounts": [{"location": "$CACHE"}],
-  "env": {"ANTHROPIC_BASE_URL": "http://127.0.0.1:$PORT",
+  "env": {"ANTHROPIC_BASE_URL": "http://api.sbx.test:$PORT",
           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"},
+  "network": {"mode": "allowlist", "allow": ["api.sbx.test:$PORT"],
+              "hosts": {"api.sbx.test": "127.0.0.1"}},
   "secrets": {"ANTHROPIC_API_KEY": {"env": "TEST_API_KEY"}}
 }
 EOF
@@ -90,6 +94,12 @@ test_expect_success 'claude -p through sbx run prints the API'"'"'s answer and e
 	timeout 120 "$SBX" run -- -p "say hi" >"$TRASH/out" 2>"$TRASH/err" &&
 	test_grep "$REPLY" "$TRASH/out" &&
 	test_grep "^POST /v1/messages" "$TRASH/api.log"
+'
+
+test_expect_success 'it went through the proxy and the allowlist, which logged it' '
+	"$SBX" net log >"$TRASH/netlog" &&
+	test_grep "mode allowlist" "$TRASH/netlog" &&
+	test_grep " allow POST api.sbx.test:$PORT -> 127.0.0.1 (network.allow, pinned by network.hosts)$" "$TRASH/netlog"
 '
 
 test_expect_success 'interactive, in a fresh sandbox: no first-run prompt, straight to work' '

@@ -166,7 +166,8 @@ test_expect_success 'tprobe: its mount, socket, environment, files and scripts o
 	! grep "tprobe value" argv &&
 	printf "%s\n" "mounted by tprobe" socket "tprobe value '"'"'quoted'"'"'" tprobe-user-ran >want &&
 	cmp want out &&
-	test_grep "^tprobe-session: host-prepared in /run/sbx/plugins/tprobe$" err
+	test_grep "^tprobe-session: host-prepared in /run/sbx/plugins/tprobe$" err &&
+	test_grep "^sbx: warning: plugin tprobe: port 8080 is not forwarded: a bwrap sandbox has a network of its own" err
 '
 
 test_expect_success 'tprobe: the session script runs before a runtime script, the files are read-only' '

@@ -143,6 +143,8 @@ static const struct {
 	  "agents.x.login.tokenPrefix" },
 	{ "agents.*.login.check", "{\"agents\": {\"x\": {\"login\": {\"check\": [\"status\"]}}}}",
 	  "{\"agents\": {\"x\": {\"login\": {\"check\": [1]}}}}", "agents.x.login.check[0]" },
+	{ "agents.*.allow", "{\"agents\": {\"x\": {\"allow\": [\"api.x.test\"]}}}",
+	  "{\"agents\": {\"x\": {\"allow\": [\"1.2.3.4\"]}}}", "agents.x.allow[0]" },
 	{ "scripts", "{\"scripts\": [\".sbx/a.sh\", \"/opt/b.sh\"]}", "{\"scripts\": [\"\"]}",
 	  "scripts[0]" },
 	{ "plugins", "{\"plugins\": [\"node\", \"docker\"]}", "{\"plugins\": [\"no de\"]}",
@@ -150,11 +152,21 @@ static const struct {
 	{ "network", "{\"network\": {}}", "{\"network\": \"open\"}", "network" },
 	{ "network.mode", "{\"network\": {\"mode\": \"none\"}}",
 	  "{\"network\": {\"mode\": \"bridge\"}}", "network.mode" },
-	{ "network.egress", "{\"network\": {\"egress\": \"allowlist\"}}",
-	  "{\"network\": {\"egress\": \"closed\"}}", "network.egress" },
 	{ "network.allow",
-	  "{\"network\": {\"allow\": [\"example.com\", \"*.github.com\", \"10.0.0.0/8\"]}}",
+	  "{\"network\": {\"allow\": [\"example.com\", \"*.github.com\", \"Git.Example.com.:22\"]}}",
 	  "{\"network\": {\"allow\": [\"https://example.com\"]}}", "network.allow[0]" },
+	{ "network.allow", "{\"network\": {\"allow\": []}}",
+	  "{\"network\": {\"allow\": [\"a.com\", \"10.0.0.0/8\"]}}", "network.allow[1]" },
+	{ "network.deny", "{\"network\": {\"deny\": [\"*.evil.test\", \"a.test:8080\"]}}",
+	  "{\"network\": {\"deny\": [\"a.test:0\"]}}", "network.deny[0]" },
+	{ "network.hosts", "{\"network\": {\"hosts\": {\"db.test\": \"10.0.0.5\", \"v6.test\": \"::1\"}}}",
+	  "{\"network\": {\"hosts\": {\"db.test\": \"db.internal\"}}}", "network.hosts.db.test" },
+	{ "network.hosts", "{\"network\": {\"hosts\": {}}}",
+	  "{\"network\": {\"hosts\": {\"a b\": \"10.0.0.5\"}}}", "network.hosts" },
+	{ "network.registries", "{\"network\": {\"registries\": [\"npm\", \"pypi\"]}}",
+	  "{\"network\": {\"registries\": [\"cpan\"]}}", "network.registries[0]" },
+	{ "network.upstream", "{\"network\": {\"upstream\": \"http://proxy.corp:3128\"}}",
+	  "{\"network\": {\"upstream\": \"proxy.corp\"}}", "network.upstream" },
 	{ "ssh", "{\"ssh\": {}}", "{\"ssh\": true}", "ssh" },
 	{ "ssh.forwardAgent", "{\"ssh\": {\"forwardAgent\": true}}",
 	  "{\"ssh\": {\"forwardAgent\": \"true\"}}", "ssh.forwardAgent" },
@@ -223,6 +235,8 @@ static void schema_paths(const struct sbx_config_key *k, struct sbx_buf *path,
 
 	if (k->type == SBX_CT_OBJECT) {
 		for (const struct sbx_config_key *f = k->fields; f->name; f++) {
+			if (f->flags & SBX_CK_REMOVED)
+				continue;
 			sbx_buf_addf(path, "%s%s", len ? "." : "", f->name);
 			sbx_strvec_push(out, path->buf);
 			schema_paths(f, path, out);
@@ -383,6 +397,13 @@ static void test_messages(void)
 	validate("{\"vmType\": \"qemy\"}");
 	like(sbx_last_error(), "expected \"vz\" or \"qemu\" (did you mean \"qemu\"?)",
 	     "an enum lists its values and the nearest");
+	is_int(validate("{\"network\": {\"egress\": \"allowlist\"}}"), -1,
+	       "network.egress, which network.mode replaced, is refused");
+	is_str(sbx_last_error(), "t.json: network.egress is no longer a key: write \"network\": "
+	       "{\"mode\": \"allowlist\"} (or \"open\") instead", "in one line saying what to write");
+	validate("{\"network\": {\"allow\": [\"10.0.0.0/8\"]}}");
+	like(sbx_last_error(), "addresses and CIDR ranges are not entries: pin a name to an address "
+	     "in network.hosts", "an old allow entry of addresses says what to write instead");
 	validate("{\"mountType\": \"nfs\"}");
 	like(sbx_last_error(), "expected \"reverse-sshfs\", \"9p\" or \"virtiofs\"",
 	     "three values are listed with commas and 'or'");
@@ -427,7 +448,8 @@ static void test_defaults(void)
 
 	is_int(sbx_config_int(cfg, "cpus"), 4, "cpus defaults to 4");
 	is_str(sbx_config_string(cfg, "agent"), "claude", "the agent defaults to claude");
-	is_str(sbx_config_string(cfg, "network.mode"), "host", "the network is open");
+	is_str(sbx_config_string(cfg, "network.mode"), "open", "the network is open, through the proxy");
+	is_str(sbx_config_string(cfg, "network.allow[0]"), "github.com", "the default list allows git hosting");
 	is_int(sbx_config_bool(cfg, "notify.enabled"), 1, "notifications are on");
 	is_int(sbx_config_bool(cfg, "persistent"), 0, "sessions are ephemeral");
 	ok(sbx_config_get(cfg, "backend") == NULL, "no backend is chosen (the backend module does)");
@@ -484,9 +506,13 @@ static void test_layers(void)
 	is_str(sbx_config_origin(cfg, "cpus"), "SBX_CPUS", "and is its origin");
 	is_str(sbx_config_string(cfg, "network.mode"), "none", "a nested scalar overrides");
 	is_str(sbx_config_origin(cfg, "network.mode"), "repo/.sbx.json", "with its origin");
-	is_str(sbx_config_origin(cfg, "network.egress"), "default", "its sibling stays default");
-	is_str(sbx_config_string(cfg, "network.allow[1]"), "b.com", "a nested array accumulates");
-	is_str(sbx_config_origin(cfg, "network.allow[0]"), "user.json", "keeping origins");
+	is_str(sbx_config_origin(cfg, "network.deny"), "default", "its sibling stays default");
+	is_str(sbx_config_string(cfg, "network.allow[0]"), "github.com",
+	       "network.allow keeps its default list");
+	is_str(sbx_config_origin(cfg, "network.allow[0]"), "default", "as the default's");
+	is_str(sbx_config_string(cfg, "network.allow[7]"), "a.com", "the user's entry after it");
+	is_str(sbx_config_string(cfg, "network.allow[8]"), "b.com", "a nested array accumulates");
+	is_str(sbx_config_origin(cfg, "network.allow[7]"), "user.json", "keeping origins");
 
 	is_str(sbx_config_string(cfg, "env.A"), "1", "env.A is kept from the user");
 	is_str(sbx_config_origin(cfg, "env.A"), "user.json", "with its origin");
@@ -605,6 +631,8 @@ static void check_env_names(const struct sbx_config_key *k, struct sbx_buf *path
 	size_t len = path->len;
 
 	for (const struct sbx_config_key *f = k->fields; f->name; f++) {
+		if (f->flags & SBX_CK_REMOVED)
+			continue;
 		sbx_buf_addf(path, "%s%s", len ? "." : "", f->name);
 		if (f->type == SBX_CT_OBJECT) {
 			check_env_names(f, path, bad, nr);
