@@ -14,8 +14,14 @@ if ! command -v bwrap >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; t
 fi
 
 export SBX_BACKEND=bwrap SBX_AGENT=shell
-mkdir -p proj
-cd proj || exit 1
+# A project name of this run's own: the sandboxes' cgroups are named after it,
+# and other runs of sbx on the machine (other tests at once) make theirs beside.
+PROJ=lim$$
+# What the sandboxes' processes sleep for, to tell them from any other's.
+MARK=61.$$
+export MARK
+mkdir -p "$PROJ"
+cd "$PROJ" || exit 1
 test_cleanup_hook='"$SBX" stop --all >/dev/null 2>&1'
 
 # Forks children that sleep (a marker in their argv) until a fork fails; says how far it got.
@@ -29,7 +35,7 @@ for i in range(int(sys.argv[1])):
         print("stopped at", n, "errno", e.errno, flush=True)
         break
     if pid == 0:
-        os.execvp("sleep", ["sleep", "61.4142"])
+        os.execvp("sleep", ["sleep", sys.argv[3]])
     n += 1
 else:
     print("never stopped", n, flush=True)
@@ -46,10 +52,10 @@ bases() {
 		done
 	done
 }
-# The sandbox cgroups (sbx-*) sbx made there.
+# The sandbox cgroups (sbx-PROJ-*) sbx made there for this file's runs.
 sandbox_cgroups() {
 	for b in $(bases); do
-		ls -d "$b"/sbx-* 2>/dev/null
+		ls -d "$b/sbx-$PROJ-"* 2>/dev/null
 	done
 }
 
@@ -82,7 +88,7 @@ test_expect_success 'doctor names the limits and how they hold' '
 '
 
 test_expect_success 'a fork loop stops at the pids limit while the host goes on' '
-	SBX_RESOURCES_PIDS=32 "$SBX" shell -- python3 forks.py 200 3 >forks.out 2>&1 &
+	SBX_RESOURCES_PIDS=32 "$SBX" shell -- python3 forks.py 200 3 "$MARK" >forks.out 2>&1 &
 	test_wait_for "grep -q stopped forks.out"
 	sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do sh -c true || exit 1; done; echo host-ok" >host.out
 	wait &&
@@ -90,15 +96,15 @@ test_expect_success 'a fork loop stops at the pids limit while the host goes on'
 	test_grep "^stopped at [0-9]* errno 11$" forks.out &&
 	n=$(sed -n "s/^stopped at \([0-9]*\) .*/\1/p" forks.out) &&
 	test "$n" -gt 10 && test "$n" -lt 32 &&
-	test_wait_for "! pgrep -f \"sleep 61.4142\" >/dev/null"
+	test_wait_for "! pgrep -f \"sleep $MARK\" >/dev/null"
 '
 
 test_expect_success 'the limits are on the sandbox'"'"'s cgroup while it runs; it is gone after' '
 	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
 	echo "{\"resources\": {\"pids\": 77, \"memory\": \"300MiB\"}}" >"$XDG_CONFIG_HOME/sbx/config.json" &&
-	"$SBX" shell -- sleep 61.4142 &
-	test_wait_for "pgrep -f \"^sleep 61.4142\" >/dev/null" &&
-	pid=$(pgrep -n -f "^sleep 61.4142") &&
+	"$SBX" shell -- sleep $MARK &
+	test_wait_for "pgrep -f \"^sleep $MARK\" >/dev/null" &&
+	pid=$(pgrep -n -f "^sleep $MARK") &&
 	grep -E ":(pids|memory):" /proc/$pid/cgroup >cg &&
 	test_grep "/sbx-" cg &&
 	sandbox_cgroups >dirs &&
@@ -126,34 +132,34 @@ if sandbox_dir_cpu=$(bases | grep -m1 "/cpu[,/]"); [ -z "$sandbox_dir_cpu" ]; th
 	test_skip 'resources.cpus sets a CPU quota' 'could not test: no cpu controller sbx can use here'
 else
 	test_expect_success 'resources.cpus sets a CPU quota' '
-		SBX_RESOURCES_CPUS=1 "$SBX" shell -- sleep 61.4142 &
-		test_wait_for "pgrep -f \"^sleep 61.4142\" >/dev/null" &&
-		for f in "$sandbox_dir_cpu"/sbx-*/cpu.cfs_quota_us "$sandbox_dir_cpu"/sbx-*/cpu.max; do
+		SBX_RESOURCES_CPUS=1 "$SBX" shell -- sleep $MARK &
+		test_wait_for "pgrep -f \"^sleep $MARK\" >/dev/null" &&
+		for f in "$sandbox_dir_cpu/sbx-$PROJ-"*/cpu.cfs_quota_us "$sandbox_dir_cpu/sbx-$PROJ-"*/cpu.max; do
 			test ! -e "$f" || cat "$f"
 		done >quota &&
-		kill "$(pgrep -n -f "^sleep 61.4142")" &&
+		kill "$(pgrep -n -f "^sleep $MARK")" &&
 		wait &&
 		test_grep "^100000" quota
 	'
 fi
 
 test_expect_success 'a killed run'"'"'s cgroup is reaped by the next run' '
-	"$SBX" shell -- sleep 61.4142 &
+	"$SBX" shell -- sleep $MARK &
 	sbx_pid=$! &&
-	test_wait_for "pgrep -f \"^sleep 61.4142\" >/dev/null" &&
+	test_wait_for "pgrep -f \"^sleep $MARK\" >/dev/null" &&
 	sandbox_cgroups >dirs &&
 	test -s dirs &&
 	kill -KILL "$sbx_pid" &&
-	test_wait_for "! pgrep -f \"^sleep 61.4142\" >/dev/null" &&
+	test_wait_for "! pgrep -f \"^sleep $MARK\" >/dev/null" &&
 	for d in $(cat dirs); do test -e "$d" || exit 1; done &&
 	"$SBX" shell -- true &&
 	for d in $(cat dirs); do ! test -e "$d" || exit 1; done
 '
 
 test_expect_success 'resources 0 is no limit: no cgroup, no warning' '
-	SBX_RESOURCES_PIDS=0 SBX_RESOURCES_MEMORY=0 "$SBX" shell -- sleep 61.4142 2>err &
-	test_wait_for "pgrep -f \"^sleep 61.4142\" >/dev/null" &&
-	pid=$(pgrep -n -f "^sleep 61.4142") &&
+	SBX_RESOURCES_PIDS=0 SBX_RESOURCES_MEMORY=0 "$SBX" shell -- sleep $MARK 2>err &
+	test_wait_for "pgrep -f \"^sleep $MARK\" >/dev/null" &&
+	pid=$(pgrep -n -f "^sleep $MARK") &&
 	grep -E ":(pids|memory):" /proc/$pid/cgroup >cg &&
 	kill "$pid" &&
 	wait &&
