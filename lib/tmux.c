@@ -26,11 +26,11 @@
 /*
  * Prints the status file $f, or 129 when there is none: the agent can
  * write it, so only a plain file, only its first bytes, and not for long (a
- * FIFO swapped in after the test would hold head). sbx bounds what it reads
- * of the answer too (tmux.h).
+ * FIFO swapped in after the test would hold head); one removed after the
+ * test is none either. sbx bounds what it reads of the answer too (tmux.h).
  */
-#define STATUS_OF "if [ -f \"$f\" ] && [ ! -h \"$f\" ]; then timeout 5 head -c 8 \"$f\"; " \
-	"else echo 129; fi\n"
+#define STATUS_OF "if [ -f \"$f\" ] && [ ! -h \"$f\" ] && st=$(timeout 5 head -c 8 \"$f\" 2>/dev/null); " \
+	"then printf '%s' \"$st\"; else echo 129; fi\n"
 
 /* bwrap: sh -c BWRAP_MAIN sbx-tmux TMUX SESSION LAUNCHER... */
 static const char bwrap_main[] =
