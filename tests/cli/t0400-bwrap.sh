@@ -95,12 +95,32 @@ test_expect_success 'a secret is readable inside, never on a command line or dis
 		"$XDG_CONFIG_HOME" 2>/dev/null
 '
 
-test_expect_success 'a secret and a variable of one name are refused, naming it' '
+test_expect_success 'a secret and --env of one name are refused, naming both' '
 	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
 	cp "$TRASH/secret-config.json" "$XDG_CONFIG_HOME/sbx/config.json" &&
 	test_expect_code 2 "$SBX" shell --env API_TOKEN=other -- true 2>err &&
 	rm "$XDG_CONFIG_HOME/sbx/config.json" &&
-	test_grep "API_TOKEN. is both a secret and a variable" err
+	test_line_count err 1 &&
+	test_grep "API_TOKEN. is both a secret (in .$XDG_CONFIG_HOME/sbx/config.json.) and set by --env: keep one of them" err
+'
+
+test_expect_success 'a secret and an env entry of one name are refused, naming both files' '
+	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
+	cp "$TRASH/secret-config.json" "$XDG_CONFIG_HOME/sbx/config.json" &&
+	echo "{\"env\": {\"API_TOKEN\": \"from-env\"}}" >.sbx.json &&
+	test_expect_code 2 "$SBX" shell -- true 2>err &&
+	rm "$XDG_CONFIG_HOME/sbx/config.json" .sbx.json &&
+	test_grep "API_TOKEN. is both a secret (in .$XDG_CONFIG_HOME/sbx/config.json.) and a variable of env (in .$PROJ/.sbx.json.)" err
+'
+
+test_expect_success 'a secret wins over an envPass variable of its name, silently' '
+	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
+	sed "s/^{/{\"envPass\": [\"API_TOKEN\"], /" "$TRASH/secret-config.json" \
+		>"$XDG_CONFIG_HOME/sbx/config.json" &&
+	API_TOKEN=from-the-host "$SBX" shell -- sh -c "echo \$API_TOKEN" >out 2>err &&
+	rm "$XDG_CONFIG_HOME/sbx/config.json" &&
+	test "$(cat out)" = "$SECRET" &&
+	test_line_count err 0
 '
 
 test_expect_success 'exit codes pass through' '
