@@ -182,6 +182,18 @@ test_expect_success 'an ephemeral home is discarded, a persistent one is kept' '
 	test_grep "\"kind\":\"persistent\"" list
 '
 
+test_expect_success 'doctor: a backend that is not used is no failure' '
+	mkdir -p "$TRASH/no-lima" && ln -sf "$(command -v bwrap)" "$TRASH/no-lima/bwrap" &&
+	(unset SBX_BACKEND && PATH="$TRASH/no-lima" "$SBX" doctor >out 2>&1) &&
+	test_grep "^warn backend: none chosen, and Lima (the default) is not installed: sbx run needs --backend bwrap$" out &&
+	test_grep "^warn lima: limactl was not found on PATH$" out &&
+	test_grep "^ok   bwrap: bubblewrap " out &&
+	PATH="$TRASH/no-lima" "$SBX" doctor >out 2>&1 &&
+	test_grep "^ok   backend: bwrap (from SBX_BACKEND)$" out &&
+	SBX_BACKEND=lima PATH="$TRASH/no-lima" test_expect_code 1 "$SBX" doctor >out 2>&1 &&
+	test_grep "^fail lima: limactl was not found on PATH$" out
+'
+
 test_expect_success 'nothing of a session is left behind' '
 	sbx_sh true &&
 	ls -A "$XDG_RUNTIME_DIR/sbx/sessions" >left &&
