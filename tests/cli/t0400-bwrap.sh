@@ -179,7 +179,9 @@ test_expect_success 'an ephemeral home is discarded, a persistent one is kept' '
 	"$SBX" shell --keep -- sh -c "cat ~/mark" >out &&
 	test "$(cat out)" = kept &&
 	"$SBX" ls --json >list &&
-	test_grep "\"kind\":\"persistent\"" list
+	test_grep "\"kind\":\"persistent\",\"status\":\"Stopped\",\"project\":\"$PROJ\"" list &&
+	"$SBX" ls >out &&
+	test_grep "^sbx-proj-[0-9a-f]*-keep  *bwrap  *persistent  *Stopped  *-  *$PROJ$" out
 '
 
 test_expect_success 'doctor: a backend that is not used is no failure' '
