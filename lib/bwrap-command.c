@@ -136,17 +136,26 @@ static char *find(const struct sbx_session *s, const char *cmd, const char *tool
 	/* The host's own sbx, bound for the hooks, comes first on the sandbox's PATH. */
 	if (!strcmp(cmd, "sbx"))
 		return NULL;
+	/*
+	 * A mount on the way shows the sandbox something the host does not have
+	 * there; sbx's own two entries (bwrap.c's SBX_BIN_DIR) come first.
+	 */
+	if (mounted_over(s, "/opt/sbx/bin") || mounted_over(s, SBX_BWRAP_TOOLS_MOUNT "/bin"))
+		return NULL;
 	path = tools ? sbx_asprintf("%s/bin/%s", tools, cmd) : NULL;
 	if (path && !access(path, F_OK))
-		return reachable(path, tools) && !mounted_over(s, SBX_BWRAP_TOOLS_MOUNT) ? path : NULL;
+		return reachable(path, tools) ? path : NULL;
 	for (size_t i = 0; system_bin[i]; i++) {
 		struct stat st;
 
 		free(path);
+		path = NULL;
+		if (mounted_over(s, system_bin[i]))
+			break;
 		path = sbx_asprintf("%s/%s", system_bin[i], cmd);
 		if (lstat(path, &st))
 			continue;
-		if (reachable(path, NULL) && !mounted_over(s, system_bin[i]))
+		if (reachable(path, NULL))
 			return path;
 		break;
 	}

@@ -133,7 +133,44 @@ test_expect_success 'a command killed by a signal gives 128+N' '
 '
 
 test_expect_success 'a missing command is 127' '
-	test_expect_code 127 "$SBX" shell -- no-such-command-here 2>err
+	test_expect_code 127 "$SBX" shell -- no-such-command-here 2>err &&
+	test_grep "^sbx shell: .no-such-command-here. was not found in the sandbox$" err
+'
+
+# bwrap's arguments after "--", one a line, for `sbx shell -- CMD...`.
+mkdir -p "$TRASH/capture"
+cat >"$TRASH/capture/bwrap" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" | sed '1,/^--\$/d' >"$TRASH/capture/command"
+exec bwrap "\$@"
+EOF
+chmod +x "$TRASH/capture/bwrap"
+command_of() {
+	SBX_BWRAP="$TRASH/capture/bwrap" "$SBX" shell "$@" >/dev/null &&
+	head -n 3 "$TRASH/capture/command"
+}
+
+test_expect_success 'with nothing to set up, bwrap execs the command itself: no shell first' '
+	command_of -- true >out &&
+	printf "%s\n" true >expect &&
+	cmp expect out &&
+	command_of -- sh -c "exit 0" >out &&
+	printf "%s\n" sh -c "exit 0" >expect &&
+	cmp expect out
+'
+
+test_expect_success 'the launcher'"'"'s shell runs when there is something to set up or to say' '
+	command_of --env A=1 -- true >out &&
+	test "$(head -n 2 out)" = "$(printf "sh\n-c")" &&
+	mkdir -p .sbx && echo "true" >.sbx/runtime.sh &&
+	command_of -- true >out &&
+	rm -r .sbx &&
+	test "$(head -n 2 out)" = "$(printf "sh\n-c")" &&
+	mkdir -p "$TRASH/bin-over" &&
+	command_of --mount "$TRASH/bin-over:/usr/local/bin:ro" -- true >out &&
+	test "$(head -n 2 out)" = "$(printf "sh\n-c")" &&
+	test_must_fail command_of -- no-such-command-here >out 2>/dev/null &&
+	test "$(head -n 2 "$TRASH/capture/command")" = "$(printf "sh\n-c")"
 '
 
 test_expect_success 'hostile project paths and arguments reach the command byte for byte' '
