@@ -14,6 +14,7 @@ fi
 export SBX_BACKEND=bwrap NPM_CONFIG_OFFLINE=true NPM_CONFIG_UPDATE_NOTIFIER=false
 TOOLS="$XDG_DATA_HOME/sbx/bwrap/tools"
 LOG="$XDG_STATE_HOME/sbx/logs/npm-install.log"
+export TOOLS LOG
 mkdir -p pkg proj "$XDG_CONFIG_HOME/sbx"
 cat >pkg/package.json <<'EOF'
 {"name": "sbx-test-agent", "version": "1.0.0", "bin": {"sbx-test-agent": "agent.sh"}}
