@@ -1,67 +1,138 @@
 #!/usr/bin/env bash
-# sbx's own cost on the bwrap backend: `sbx shell -- true` against bwrap run
-# directly with the very same arguments (captured through SBX_BWRAP), and
-# against Anthropic's sandbox-runtime (srt) running `true` where npm can
-# install it. Target: sbx adds under 3 ms to bare bwrap.
+# sbx's own cost on the bwrap backend, split into its parts, each measured in
+# the same run by bench/exec-time.c (every program exec'd directly, no shell):
+#
+#   namespaces  bwrap with sbx's --unshare flags and the host's / bound: what
+#               any bwrap sandbox costs at least
+#   mounts      bwrap with the very arguments sbx gave it for `sbx shell --
+#               true` (captured through SBX_BWRAP: the memory files and the
+#               directories passed by descriptor saved, and opened again at
+#               their numbers), bwrap running `true` itself as sbx has it do
+#   launcher    the same for `sbx shell --env BENCH=1 -- true`: bwrap runs sbx's
+#               sh -c launcher, which reads the environment file and then execs
+#               `true` (what a run with an environment or runtime scripts pays)
+#   sbx         `sbx shell -- true` less the mounts: its configuration, project
+#               detection, records, session directory, spawning bwrap
+#
+# Then the same in a git repository, where the sandbox also gets its private
+# git directory (lib/gitdir.h: more binds by descriptor, a copy of HEAD, index
+# and config at the start, a sync at the end), and against Anthropic's
+# sandbox-runtime (srt) where npm can install it. Target: sbx adds under 3 ms
+# to bwrap.
 . "$(dirname "$0")/lib.sh"
 N=${N:-100}
 
-mkdir -p "$WORK/proj" "$WORK/capture"
-cd "$WORK/proj"
-export SBX_BACKEND=bwrap
-"$SBX" setup >/dev/null 2>&1
+mkdir -p "$WORK/proj" "$WORK/repo"
+git -C "$WORK/repo" init -q
+export SBX_BACKEND=bwrap SBX_AGENT=shell
+(cd "$WORK/proj" && "$SBX" setup >/dev/null 2>&1)
+(cd "$WORK/repo" && "$SBX" setup >/dev/null 2>&1)
 
-# A bwrap that saves the memfd contents and its argv, then runs the real one.
-cat >"$WORK/capture/bwrap" <<'WRAP'
+# A bwrap that saves, beside itself (sbx gives bwrap no environment of ours),
+# its argv, the memory files it is handed and copies of the directories it is
+# handed by descriptor (their originals go with the session), then runs the
+# real one.
+cat >"$WORK/capture-bwrap" <<'WRAP'
 #!/usr/bin/env bash
 dir=$(dirname "$0")
 printf '%s\0' "$@" >"$dir/argv"
 prev=
 for a in "$@"; do
-	case $prev in --file | --bind-data | --ro-bind-data) cat "/proc/self/fd/$a" >"$dir/fd$a" ;; esac
+	case $prev in
+	--file | --bind-data | --ro-bind-data) cat "/proc/self/fd/$a" >"$dir/fd$a" ;;
+	--bind-fd | --ro-bind-fd)
+		if [ -d "/proc/self/fd/$a/" ]; then
+			mkdir -p "$dir/fd$a" && cp -a "/proc/self/fd/$a/." "$dir/fd$a/"
+		else
+			cat "/proc/self/fd/$a" >"$dir/fd$a"
+		fi
+		;;
+	esac
 	prev=$a
 done
 exec bwrap "$@"
 WRAP
-chmod +x "$WORK/capture/bwrap"
-SBX_BWRAP="$WORK/capture/bwrap" "$SBX" shell -- true
-mapfile -d '' args <"$WORK/capture/argv"
+chmod +x "$WORK/capture-bwrap"
 
-# The same sandbox, made by bwrap alone; the session home it names is gone, so make it again.
+# capture NAME DIR SBX-ARGS...: runs sbx in DIR through that bwrap; sets REPLAY
+# to the arguments for exec-time that make the same sandbox again: FD=PATH for
+# each descriptor, then bwrap's argv.
+capture() {
+	local name=$1 cwd=$2 i f n
+	shift 2
+	mkdir -p "$WORK/$name" && cp "$WORK/capture-bwrap" "$WORK/$name/bwrap"
+	(cd "$cwd" && SBX_BWRAP="$WORK/$name/bwrap" "$SBX" "$@" >/dev/null)
+	mapfile -d '' args <"$WORK/$name/argv"
+	# The session home it binds is gone with the session: make one again.
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		if [ "${args[i]}" = --bind ] && [[ ${args[i + 1]} == */sessions/*/home ]]; then
+			mkdir -p "${args[i + 1]}"
+		fi
+	done
+	REPLAY=()
+	for f in "$WORK/$name"/fd*; do
+		[ -e "$f" ] || continue
+		n=${f##*/fd}
+		REPLAY+=("$n=$f")
+	done
+	REPLAY+=(bwrap "${args[@]}")
+}
+
+capture cap-plain "$WORK/proj" shell -- true
+plain=("${REPLAY[@]}")
+capture cap-launcher "$WORK/proj" shell --env BENCH=1 -- true
+launcher=("${REPLAY[@]}")
+capture cap-repo "$WORK/repo" shell -- true
+repo=("${REPLAY[@]}")
+# Namespaces alone: sbx's flags up to its first mount, over the host's root.
+ns=(bwrap)
 for ((i = 0; i < ${#args[@]}; i++)); do
-	if [ "${args[i]}" = --bind ] && [[ ${args[i + 1]} == */sessions/*/home ]]; then
-		mkdir -p "${args[i + 1]}"
-	fi
+	case ${args[i]} in --ro-bind | --bind | --symlink | --proc | --dev | --tmpfs | --dir) break ;; esac
+	ns+=("${args[i]}")
 done
-# Each descriptor the arguments name, opened again on the content sbx gave it.
-redirs=
-for f in "$WORK"/capture/fd*; do
-	n=${f##*/fd}
-	redirs="$redirs $n<\"$f\""
+ns+=(--ro-bind / / -- true)
+for r in ns plain launcher repo; do
+	declare -n cmd=$r
+	exec_ms 1 "${cmd[@]}" >/dev/null || { echo "replaying bwrap ($r) failed" >&2; exit 1; }
 done
-bare() { eval "bwrap \"\${args[@]}\" $redirs"; }
-bare_peak_kib() { eval "/usr/bin/time -f %M bwrap \"\${args[@]}\" $redirs" 2>&1 >/dev/null | tail -n 1; }
-bare || { echo "replaying bwrap's arguments failed" >&2; exit 1; }
 
-echo "sbx shell -- true on bwrap, $N runs each ($(bwrap --version))"
-base=$(mean_ms "$N" bare)
-sbx=$(mean_ms "$N" "$SBX" shell -- true)
-report "sbx shell -- true" "$base" "$sbx"
-# In a git repository sbx loads libgit2 (its module) to detect the project.
-mkdir -p "$WORK/repo" && git -C "$WORK/repo" init -q
-repo=$(cd "$WORK/repo" && mean_ms "$N" "$SBX" shell -- true)
-report "  the same in a git repository" "$base" "$repo"
-echo "sbx peak RSS: $(peak_kib "$SBX" shell -- true) KiB, in a git repository $(cd "$WORK/repo" && peak_kib "$SBX" shell -- true) KiB (bwrap alone: $(bare_peak_kib) KiB)"
+echo "sbx shell -- true on bwrap, $N runs each ($(bwrap --version)); every program exec'd directly"
+t_ns=$(exec_ms "$N" "${ns[@]}")
+t_plain=$(exec_ms "$N" "${plain[@]}")
+t_launcher=$(exec_ms "$N" "${launcher[@]}")
+t_sbx=$(exec_ms "$N" "$SBX" shell -- true)
+t_repo=$(exec_ms "$N" "${repo[@]}")
+t_sbx_repo=$(cd "$WORK/repo" && exec_ms "$N" "$SBX" shell -- true)
 
-# sandbox-runtime, where it can be installed.
+row() { # name ms what
+	printf '  %-26s %8.3f ms  %s\n' "$1" "$2" "$3"
+}
+row "bwrap, namespaces only" "$t_ns" "(--unshare-*, / bound read-only)"
+row "bwrap, sbx's arguments" "$t_plain" "(its mounts, memory files; execs true itself)"
+row "  through the launcher" "$t_launcher" "(sh -c: reads the environment file, execs true)"
+row "sbx shell -- true" "$t_sbx" ""
+awk -v ns="$t_ns" -v m="$t_plain" -v l="$t_launcher" -v s="$t_sbx" 'BEGIN {
+	printf "  split: namespaces %.3f ms, mounts %.3f ms, launcher %.3f ms (when needed), sbx %.3f ms; sbx/bwrap ratio %.3f\n",
+		ns, m - ns, l - m, s - m, s / m }'
+echo "in a git repository (the private git directory):"
+row "bwrap, sbx's arguments" "$t_repo" "(plus the git directory's binds)"
+row "sbx shell -- true" "$t_sbx_repo" ""
+awk -v m="$t_plain" -v mr="$t_repo" -v s="$t_sbx" -v sr="$t_sbx_repo" 'BEGIN {
+	printf "  split: the git directory'"'"'s binds %.3f ms, sbx %.3f ms (of which detection, the copy and the sync %.3f ms); sbx/bwrap ratio %.3f\n",
+		mr - m, sr - mr, (sr - mr) - (s - m), sr / mr }'
+echo "peak RSS: sbx $(peak_kib "$SBX" shell -- true) KiB, in a git repository $(cd "$WORK/repo" && peak_kib "$SBX" shell -- true) KiB, bwrap alone $(peak_kib "$EXEC_TIME" 1 "${plain[@]}") KiB"
+
+# sandbox-runtime, where it can be installed (SRT_DIR=none: not tried).
 srt_dir=${SRT_DIR:-$SRC_DIR/build/bench-srt}
-if [ ! -x "$srt_dir/node_modules/.bin/srt" ] && command -v npm >/dev/null; then
+if [ "$srt_dir" = none ]; then
+	:
+elif [ ! -x "$srt_dir/node_modules/.bin/srt" ] && command -v npm >/dev/null; then
 	npm install --silent --no-fund --no-audit --prefix "$srt_dir" @anthropic-ai/sandbox-runtime >/dev/null 2>&1 || true
 fi
 if [ -x "$srt_dir/node_modules/.bin/srt" ] && "$srt_dir/node_modules/.bin/srt" true >/dev/null 2>&1; then
-	srt=$(mean_ms "$((N / 5 > 0 ? N / 5 : 1))" "$srt_dir/node_modules/.bin/srt" true)
-	report "srt true (sandbox-runtime)" "$base" "$srt"
-	report "sbx against srt" "$srt" "$sbx"
+	srt=$(exec_ms "$((N / 5 > 0 ? N / 5 : 1))" "$srt_dir/node_modules/.bin/srt" true)
+	report "srt true (sandbox-runtime)" "$t_plain" "$srt"
+	report "sbx against srt" "$srt" "$t_sbx"
 else
 	echo "srt (npm @anthropic-ai/sandbox-runtime): could not be installed or run here; skipped"
 fi
