@@ -122,9 +122,9 @@ static int mounted_over(const struct sbx_session *s, const char *path)
 }
 
 /*
- * Where the sandbox finds cmd, as a host path, or NULL: the first of the
- * PATH entries that has it (a program the sandbox cannot run there is not
- * looked past, as execvp would, when it would fail differently).
+ * Where the sandbox finds cmd, as a host path, or NULL. The first PATH entry
+ * that has it decides: when the sandbox could not run what is there, NULL
+ * leaves it to the launcher, which says what happened.
  */
 static char *find(const struct sbx_session *s, const char *cmd, const char *tools)
 {

@@ -367,9 +367,9 @@ static int resolve_env(struct sbx_session *s, int login)
 
 static void missing_mount(const struct sbx_session *s, const char *host, int i)
 {
+	int err = errno;
 	char *key = sbx_asprintf("mounts[%d]", i);
 	const char *from = sbx_config_origin(s->cfg, key);
-	int err = errno;
 
 	if (from && !strcmp(from, FLAGS_SOURCE))
 		from = "--mount";
@@ -386,6 +386,7 @@ static void missing_mount(const struct sbx_session *s, const char *host, int i)
 static int resolve_mounts(struct sbx_session *s, int setup)
 {
 	const cJSON *mounts = sbx_config_get(s->cfg, "mounts");
+	int i = 0;
 
 	/* The git directory is the backend's to show, as a private one (gitdir.h). */
 	add_mount(s, s->project.dir, s->project.dir, 1);
@@ -408,8 +409,6 @@ static int resolve_mounts(struct sbx_session *s, int setup)
 		free(home);
 		free(enc);
 	}
-	int i = 0;
-
 	for (const cJSON *m = mounts ? mounts->child : NULL; m; m = m->next, i++) {
 		const char *loc = sbx_json_get_string(m, "location");
 		const char *point = sbx_json_get_string(m, "mountPoint");
