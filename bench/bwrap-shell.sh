@@ -96,13 +96,12 @@ for r in ns plain launcher repo; do
 	exec_ms 1 "${cmd[@]}" >/dev/null || { echo "replaying bwrap ($r) failed" >&2; exit 1; }
 done
 
-echo "sbx shell -- true on bwrap, $N runs each ($(bwrap --version)); every program exec'd directly"
-t_ns=$(exec_ms "$N" "${ns[@]}")
-t_plain=$(exec_ms "$N" "${plain[@]}")
-t_launcher=$(exec_ms "$N" "${launcher[@]}")
-t_sbx=$(exec_ms "$N" "$SBX" shell -- true)
-t_repo=$(exec_ms "$N" "${repo[@]}")
-t_sbx_repo=$(cd "$WORK/repo" && exec_ms "$N" "$SBX" shell -- true)
+echo "sbx shell -- true on bwrap, $N rounds ($(bwrap --version)); every program exec'd directly, the six interleaved"
+mapfile -t t < <(exec_ms -e "$N" "${ns[@]}" --then "${plain[@]}" --then "${launcher[@]}" \
+	--then cd="$WORK/proj" "$SBX" shell -- true --then "${repo[@]}" \
+	--then cd="$WORK/repo" "$SBX" shell -- true)
+[ ${#t[@]} = 6 ] || exit 1
+t_ns=${t[0]} t_plain=${t[1]} t_launcher=${t[2]} t_sbx=${t[3]} t_repo=${t[4]} t_sbx_repo=${t[5]}
 
 row() { # name ms what
 	printf '  %-26s %8.3f ms  %s\n' "$1" "$2" "$3"

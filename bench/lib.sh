@@ -24,9 +24,10 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
-# exec_ms N [FD=PATH]... CMD [ARG]... [--then ...]...: the mean of N rounds in ms, each
-# command exec'd directly by bench/exec-time.c, never through a shell: the baselines,
-# and what they are compared with, pay the same for starting a program.
+# exec_ms [-e] N [FD=PATH | cd=DIR]... CMD [ARG]... [--then ...]...: the mean of N
+# rounds in ms (with -e each command's, a line each, the rounds interleaving them), every
+# command exec'd directly by bench/exec-time.c, never through a shell: the baselines, and
+# what they are compared with, pay the same for starting a program.
 EXEC_TIME="$WORK/exec-time"
 ${CC:-cc} -std=c17 -O2 -D_GNU_SOURCE -o "$EXEC_TIME" "$BENCH_DIR/exec-time.c"
 exec_ms() {

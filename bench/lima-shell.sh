@@ -55,10 +55,13 @@ done
 
 # split NAME: the three lines and the split, for the limactl on PATH now.
 split() {
-	local calls_ms start_ms sbx_ms
-	calls_ms=$(exec_ms "$N" "${direct[@]}")
-	start_ms=$(exec_ms "$N" "${direct[@]}" --then "$SBX" help shell)
-	sbx_ms=$(exec_ms "$N" "$SBX" shell --keep -- true)
+	local calls_ms start_ms sbx_ms t
+	# Interleaved: the calls, sbx's start, sbx; the calls and the start add up.
+	mapfile -t t < <(exec_ms -e "$N" "${direct[@]}" --then "$SBX" help shell \
+		--then "$SBX" shell --keep -- true)
+	calls_ms=$(printf '%s\n' "${t[@]:0:${#t[@]}-2}" | awk '{ s += $1 } END { printf "%.3f", s }')
+	start_ms=$(awk -v c="$calls_ms" -v h="${t[-2]}" 'BEGIN { printf "%.3f", c + h }')
+	sbx_ms=${t[-1]}
 	echo "$1:"
 	report "  limactl calls, direct" "$calls_ms" "$calls_ms"
 	report "  and starting sbx" "$calls_ms" "$start_ms"
