@@ -4,7 +4,13 @@ PREFIX      ?= /usr/local
 DESTDIR     ?=
 BINDIR      := $(PREFIX)/bin
 LIBDIR      := $(PREFIX)/lib/sbx
-DATADIR     := $(PREFIX)/share/sbx
+# What make install ships of share/ goes in a directory of its own, which sbx never
+# writes: with PREFIX=~/.local, share/sbx is $XDG_DATA_HOME/sbx, where sbx keeps your
+# credentials, --keep homes, agents' tools and plugins.
+DIST        := share/sbx/dist
+DISTDIR     := $(PREFIX)/$(DIST)
+# Every file make install wrote, one a line relative to PREFIX: what uninstall removes.
+MANIFEST    := $(DIST)/manifest
 BUILD       ?= build
 
 CC          ?= cc
@@ -47,8 +53,7 @@ ifneq ($(findstring mbedtls,$(shell $(PKG_CONFIG) --libs --static libgit2)),)
 GIT_CFLAGS  := -DSBX_LIBGIT2_MBEDTLS
 endif
 ALL_CFLAGS   = -std=c17 $(WARN) $(OPT) $(SAN) $(OSDEFS) -Iinclude -iquote lib -iquote cmd $(PKG_CFLAGS) \
-               -DSBX_VERSION='"$(VERSION)"' -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DATADIR='"$(DATADIR)"' \
-               -DSBX_SRCDIR='"$(CURDIR)"' $(CFLAGS)
+               -DSBX_VERSION='"$(VERSION)"' -DSBX_SRCDIR='"$(CURDIR)"' $(CFLAGS)
 ALL_LDFLAGS  = $(SAN) $(LDFLAGS)
 LIBS         = $(NETTLE_LIBS) $(CJSON_LIBS) $(SECCOMP_LIBS) -ldl -pthread $(LDLIBS)
 ifeq ($(UNAME_S),Darwin)
@@ -86,8 +91,18 @@ LIBSBX      := $(BUILD)/libsbx.a
 LIBCMD      := $(BUILD)/libsbxcmd.a
 SBX         := $(BUILD)/sbx
 
-.PHONY: all check unit-check cli-check asan fuzz bench install uninstall clean man
+.PHONY: all check unit-check cli-check asan fuzz bench install uninstall clean man FORCE
 all: $(SBX) $(GITMOD) $(PLUGINS) $(UNIT_BIN) man
+
+# The files with PREFIX's directories compiled in, rebuilt when PREFIX changes: the
+# stamp is rewritten only then (as git does with GIT-CFLAGS).
+PREFIX_OBJ  := $(BUILD)/lib/gitmod.o $(BUILD)/lib/plugin-path.o $(BUILD)/lib/lima-template.o \
+               $(BUILD)/tests/unit/t-plugin-path
+$(PREFIX_OBJ): ALL_CFLAGS += -DSBX_LIBDIR='"$(LIBDIR)"' -DSBX_DISTDIR='"$(DISTDIR)"'
+$(PREFIX_OBJ): $(BUILD)/prefix
+$(BUILD)/prefix: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX)' | cmp -s - $@ || { echo '$(PREFIX)' >$@ && echo "  PREFIX $(PREFIX)"; }
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -181,31 +196,69 @@ BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 MANDIR      := $(PREFIX)/share/man
 
-install: $(SBX) $(GITMOD) $(PLUGINS) man
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/plugins $(DESTDIR)$(DATADIR)/hooks \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5
-	install -m 755 $(SBX) $(DESTDIR)$(BINDIR)/sbx
-	install -m 755 $(GITMOD) $(DESTDIR)$(LIBDIR)/sbx-git.so
-	for p in $(PLUGINS); do install -m 755 $$p $(DESTDIR)$(LIBDIR)/plugins/; done
-	for l in $(LINKS); do ln -sf sbx $(DESTDIR)$(BINDIR)/$$l; done
-	install -m 644 completions/sbx.bash $(DESTDIR)$(BASHCOMPDIR)/sbx
-	install -m 644 completions/sbx.zsh $(DESTDIR)$(ZSHCOMPDIR)/_sbx
-	for m in $(MAN); do \
-		[ ! -f $$m ] || install -m 644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; \
-	done
-	for f in $(wildcard hooks/*.json hooks/*.toml); do install -m 644 $$f $(DESTDIR)$(DATADIR)/hooks/; done
-	for f in $(wildcard share/*.sh share/sbx-init.*); do install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
-	@# The source, which sbx setup builds sbx from inside a Lima guest.
-	rm -rf $(DESTDIR)$(DATADIR)/src && mkdir -p $(DESTDIR)$(DATADIR)/src
-	tar -cf - Makefile $(wildcard cmd lib include plugins hooks completions share) | \
-		tar -xf - -C $(DESTDIR)$(DATADIR)/src
+# What make install writes, "MODE SOURCE DEST" with DEST relative to PREFIX; the man
+# pages only where scdoc built them.
+SRC_FILES   = Makefile $(sort $(shell find cmd lib include plugins hooks completions share -type f))
+install_list = \
+	755 $(SBX) bin/sbx \
+	755 $(GITMOD) lib/sbx/sbx-git.so \
+	$(foreach p,$(PLUGINS),755 $(p) lib/sbx/plugins/$(notdir $(p))) \
+	644 completions/sbx.bash share/bash-completion/completions/sbx \
+	644 completions/sbx.zsh share/zsh/site-functions/_sbx \
+	$(foreach m,$(MAN),644 $(m) share/man/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	$(foreach f,$(wildcard hooks/*.json hooks/*.toml),644 $(f) $(DIST)/hooks/$(notdir $(f))) \
+	$(foreach f,$(wildcard share/*.sh share/sbx-init.*),644 $(f) $(DIST)/$(notdir $(f))) \
+	$(foreach f,$(SRC_FILES),644 $(f) $(DIST)/src/$(f))
 
+# rmdir_up DIR: DIR and the directories above it that are left empty, up to sbx's own.
+RMDIR_UP = d=$$1; while [ "$$d" != '$(DESTDIR)$(PREFIX)/share' ] && [ "$$d" != '$(DESTDIR)$(PREFIX)/lib' ] && \
+	rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done
+
+# Installs file by file and writes the manifest; removes what an earlier install's
+# manifest names and this one does not. Nothing is removed by directory, so a PREFIX
+# whose share/sbx holds sbx's data (~/.local) keeps it.
+install: $(SBX) $(GITMOD) $(PLUGINS) man
+	$(Q)set -e; list='$(BUILD)/install-manifest'; : >"$$list"; \
+	set -- $(install_list); \
+	while [ $$# -ge 3 ]; do \
+		if [ -f "$$2" ]; then \
+			dest='$(DESTDIR)$(PREFIX)'/"$$3"; \
+			mkdir -p "$${dest%/*}"; \
+			install -m "$$1" "$$2" "$$dest"; \
+			echo "$$3" >>"$$list"; \
+		fi; \
+		shift 3; \
+	done; \
+	for l in $(LINKS); do \
+		ln -sf sbx '$(DESTDIR)$(BINDIR)'/"$$l"; echo "bin/$$l" >>"$$list"; \
+	done; \
+	echo '$(MANIFEST)' >>"$$list"; \
+	if [ -f '$(DESTDIR)$(PREFIX)/$(MANIFEST)' ]; then \
+		sort -u '$(DESTDIR)$(PREFIX)/$(MANIFEST)' >"$$list.old"; sort -u "$$list" >"$$list.new"; \
+		comm -23 "$$list.old" "$$list.new" | while IFS= read -r f; do \
+			case $$f in '' | /* | ../* | */../* | *'/..') continue ;; esac; \
+			rm -f '$(DESTDIR)$(PREFIX)'/"$$f"; set -- '$(DESTDIR)$(PREFIX)'/"$${f%/*}"; $(RMDIR_UP); \
+		done; \
+		rm -f "$$list.old" "$$list.new"; \
+	fi; \
+	install -m 644 "$$list" '$(DESTDIR)$(PREFIX)/$(MANIFEST)'
+
+# Removes the files the manifest names (or, from an install older than manifests, the
+# files this tree installs), then the directories of sbx's left empty; never a tree.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sbx $(LINKS:%=$(DESTDIR)$(BINDIR)/%)
-	rm -f $(DESTDIR)$(BASHCOMPDIR)/sbx $(DESTDIR)$(ZSHCOMPDIR)/_sbx
-	rm -f $(DESTDIR)$(MANDIR)/man1/sbx.1 $(DESTDIR)$(MANDIR)/man5/sbx.json.5
-	rm -rf $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)
+	$(Q)set -e; \
+	if [ -f '$(DESTDIR)$(PREFIX)/$(MANIFEST)' ]; then \
+		files=$$(cat '$(DESTDIR)$(PREFIX)/$(MANIFEST)'); \
+	else \
+		set -- $(install_list); files=; \
+		while [ $$# -ge 3 ]; do files="$$files $$3"; shift 3; done; \
+		files="$$files $(LINKS:%=bin/%)"; \
+	fi; \
+	for f in $$files; do \
+		case $$f in '' | /* | ../* | */../* | *'/..') continue ;; esac; \
+		rm -f '$(DESTDIR)$(PREFIX)'/"$$f"; \
+		case $$f in lib/sbx/* | share/sbx/*) set -- '$(DESTDIR)$(PREFIX)'/"$${f%/*}"; $(RMDIR_UP) ;; esac; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz

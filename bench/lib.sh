@@ -8,10 +8,31 @@ SRC_DIR=$(cd "$BENCH_DIR/.." && pwd)
 SBX=${SBX:-$SRC_DIR/build/sbx}
 [ -x "$SBX" ] || { echo "build sbx first (make)" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sbx-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
 export HOME="$WORK/home" XDG_RUNTIME_DIR="$WORK/run" XDG_CONFIG_HOME="$WORK/home/.config"
 export XDG_DATA_HOME="$WORK/home/.local/share" XDG_STATE_HOME="$WORK/home/.local/state"
 mkdir -p "$HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+
+# At the end: the notification server the sessions started (it would wait 10
+# minutes for a client), then the files.
+bench_cleanup() {
+	local pid
+	pid=$(cat "$XDG_RUNTIME_DIR/sbx/notify.pid" 2>/dev/null) || pid=
+	case "$(ps -p "${pid:-0}" -o args= 2>/dev/null)" in
+	*"notify serve"*) kill "$pid" ;;
+	esac
+	rm -rf "$WORK"
+}
+trap bench_cleanup EXIT
+
+# exec_ms [-e] N [FD=PATH | cd=DIR]... CMD [ARG]... [--then ...]...: the mean of N
+# rounds in ms (with -e each command's, a line each, the rounds interleaving them), every
+# command exec'd directly by bench/exec-time.c, never through a shell: the baselines, and
+# what they are compared with, pay the same for starting a program.
+EXEC_TIME="$WORK/exec-time"
+${CC:-cc} -std=c17 -O2 -D_GNU_SOURCE -o "$EXEC_TIME" "$BENCH_DIR/exec-time.c"
+exec_ms() {
+	"$EXEC_TIME" "$@"
+}
 
 # mean_ms N CMD...: runs CMD N times (after one warm-up), prints the mean wall time in ms.
 mean_ms() {

@@ -81,6 +81,36 @@ static void check_trust(const struct sbx_project *project, const struct sbx_conf
 	sbx_project_files_free(files, nr);
 }
 
+/*
+ * Which backend `sbx run` uses here. A backend that is not used is not a
+ * failure (its own line says what it lacks); none at all is a warning, since
+ * --backend still chooses one.
+ */
+static void check_backend(const struct sbx_config *cfg)
+{
+	const struct sbx_backend *b;
+	const char *name = cfg ? sbx_config_string(cfg, "backend") : NULL;
+	char *line;
+
+	if (!cfg)
+		return;
+	if (sbx_backend_choose(cfg, &b)) {
+		if (name && *name)
+			report(SBX_CHECK_FAIL, "backend", sbx_last_error(), NULL);
+		else
+			report(SBX_CHECK_WARN, "backend", "none chosen, and Lima (the default) is not "
+			       "installed: sbx run needs --backend bwrap",
+			       "set \"backend\": \"bwrap\" in ~/.config/sbx/config.json, or install Lima");
+		sbx_clear_error();
+		return;
+	}
+	line = name && *name ? sbx_asprintf("%s (from %s)", b->name,
+					    sbx_config_origin(cfg, "backend")) :
+			       sbx_asprintf("%s (the default where limactl is installed)", b->name);
+	report(SBX_CHECK_OK, "backend", line, NULL);
+	free(line);
+}
+
 static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 {
 	struct sbx_project project;
@@ -105,6 +135,7 @@ static int cmd_doctor(int argc, char **argv, struct sbx_ctx *ctx)
 			report(SBX_CHECK_FAIL, "config", sbx_last_error(),
 			       "correct the file and key it names ('sbx config validate')");
 	}
+	check_backend(cfg);
 	for (size_t i = 0; sbx_backends[i]; i++)
 		sbx_backends[i]->doctor(cfg, report);
 	sbx_plugins_doctor(cfg, have_project ? &project : NULL, report);

@@ -34,7 +34,20 @@ static int valid_prefix(const char *p)
 	       strlen(p);
 }
 
-/* _sbx_NAME_valued='--agent ...' and _sbx_NAME_flags='--keep ...' for cmd's options. */
+/* Is name (or the short s) one of cmd's own options? */
+static int has_option(const struct sbx_cmd *cmd, const char *name, char s)
+{
+	for (const struct sbx_option *o = cmd->options; o && o->name; o++)
+		if (!strcmp(o->name, name) || o->short_name == s)
+			return 1;
+	return 0;
+}
+
+/*
+ * _sbx_NAME_valued='--agent ...' and _sbx_NAME_flags='--keep ...' for cmd's
+ * options, and the global -q/--quiet and -v/--verbose every command takes
+ * among its own (options.c), so that `sbxcc -q -p hi` keeps -q for sbx.
+ */
 static void option_lists(const struct sbx_cmd *cmd)
 {
 	for (int valued = 1; valued >= 0; valued--) {
@@ -49,6 +62,12 @@ static void option_lists(const struct sbx_cmd *cmd)
 				printf(" -%c", o->short_name);
 			sep = " ";
 		}
+		if (!valued && !has_option(cmd, "quiet", 'q')) {
+			printf("%s--quiet -q", sep);
+			sep = " ";
+		}
+		if (!valued && !has_option(cmd, "verbose", 'v'))
+			printf("%s--verbose -v", sep);
 		printf("'\n");
 	}
 }
@@ -91,9 +110,10 @@ const struct sbx_cmd sbx_cmd_init = {
 	.description = "Prints shell functions for `eval \"$(sbx init bash)\"` in ~/.bashrc (or zsh in\n"
 		"~/.zshrc, after compinit), with sbx's completion: sbxcc, sbxcx, sbxoc and sbxgm run\n"
 		"`sbx run --agent` claude, codex, opencode and gemini; sbxsh runs `sbx shell`.\n"
-		"Leading words that are the command's own options stay with sbx (each its own word:\n"
-		"sbxcc --keep --tmux); the rest, from the first other word or after `--`, go to\n"
-		"the agent: `sbxcc --resume` is `sbx run --agent claude -- --resume`.\n"
+		"Leading words that are the command's own options, or -q and -v, stay with sbx\n"
+		"(each its own word: sbxcc --keep --tmux); the rest, from the first other word or\n"
+		"after `--`, go to the agent: `sbxcc --resume` is\n"
+		"`sbx run --agent claude -- --resume`.\n"
 		"--prefix lm names them lmcc, lmcx, lmoc, lmgm and lmsh.",
 	.options = options,
 	.exec = cmd_init,

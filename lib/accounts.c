@@ -253,6 +253,12 @@ int sbx_accounts_session(struct sbx_session *s, const char *command)
 		ret = personal(s, a);
 	if (!ret && a->config_dir && !strcmp(a->config_dir, ".claude"))
 		ret = sbx_claude_session_state(s);
+	if (!ret && a->config_dir && !strcmp(a->config_dir, ".gemini"))
+		ret = sbx_gemini_session_state(s);
+	/* Codex's answers are arguments: only for the agent sbx runs. */
+	if (!ret && a == &s->agent && !strcmp(command, "run") && a->config_dir &&
+	    !strcmp(a->config_dir, ".codex"))
+		ret = sbx_codex_session_state(s);
 	if (own)
 		sbx_agent_release(&configured);
 	return ret;

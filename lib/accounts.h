@@ -37,6 +37,10 @@ char *sbx_agent_host_dir(const struct sbx_agent *a);
  *                                            skipDangerousModePermissionPrompt
  *                CLAUDE_CODE_SANDBOXED=1     the folder is trusted
  *                customApiKeyResponses       a passed ANTHROPIC_API_KEY is approved
+ *   Codex        -c projects={...}           the folder is trusted ("Trust this folder?")
+ *                -c notify=[sbx hook ...]    over a personal config.toml's notify
+ *   Gemini CLI   GEMINI_CLI_TRUST_WORKSPACE  the folder is trusted (it keeps YOLO mode)
+ *                security.auth.selectedType  a passed GEMINI_API_KEY signs it in
  */
 /* The sandbox's managed settings (policy: the agent cannot change them). */
 extern const char sbx_claude_managed_settings[];
@@ -48,6 +52,15 @@ void sbx_agent_state_script(struct sbx_buf *user, struct sbx_buf *system);
 void sbx_agent_state_lima_provision(cJSON *provision);
 /* The session's part: trust, and the approval of a passed API key. */
 int sbx_claude_session_state(struct sbx_session *s);
+/*
+ * `sbx run`'s Codex: its arguments (-c overrides, which win over every
+ * config.toml) trust the project, and make its turn end notify through `sbx
+ * hook` when Stop is among notify.events, whatever notify a personal
+ * config.toml sets.
+ */
+int sbx_codex_session_state(struct sbx_session *s);
+/* Gemini CLI's: trust (a public variable), and a passed GEMINI_API_KEY chosen to sign in. */
+int sbx_gemini_session_state(struct sbx_session *s);
 
 /*
  * lib/login.c: `sbx login`. Runs the agent's login flow in an ephemeral

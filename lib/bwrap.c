@@ -11,7 +11,8 @@
  * On disk, under $XDG_DATA_HOME/sbx/bwrap/:
  *   TEMPLATE/home, TEMPLATE/template.json   the template home (sbx setup)
  *   PERSISTENT/home                          a --keep sandbox's home
- *   tools/                                   agent CLIs installed by setup (npm --prefix)
+ *   tools/                                   agent CLIs installed by setup or the first
+ *                                            run (npm --prefix; lib/bwrap-command.c)
  * An ephemeral session's home is a copy of the template's in
  * $XDG_RUNTIME_DIR/sbx/sessions/NAME/, removed when the session ends.
  */
@@ -55,7 +56,7 @@
 #endif
 
 #define BACKEND "bwrap"
-#define TOOLS_MOUNT "/opt/sbx-tools"
+#define TOOLS_MOUNT SBX_BWRAP_TOOLS_MOUNT
 #define ENV_FILE "/run/sbx/env"
 /*
  * The host's own sbx, for the agents' hook command (`sbx hook`), and the
@@ -161,55 +162,6 @@ static char *template_hash(const struct sbx_session *s)
 	hash = sbx_hash_hex(in.buf, in.len, 16);
 	sbx_buf_release(&in);
 	return hash;
-}
-
-static int agent_installed(const struct sbx_session *s, const char *tools)
-{
-	const char *dirs[] = { "/usr/local/bin", "/usr/bin", "/bin", NULL };
-	const char *cmd = s->agent.command;
-	int found = 0;
-	char *p;
-
-	if (cmd[0] == '/')
-		return access(cmd, X_OK) == 0;
-	p = sbx_asprintf("%s/bin/%s", tools, cmd);
-	found = access(p, X_OK) == 0;
-	free(p);
-	for (size_t i = 0; dirs[i] && !found; i++) {
-		p = sbx_asprintf("%s/%s", dirs[i], cmd);
-		found = access(p, X_OK) == 0;
-		free(p);
-	}
-	return found;
-}
-
-/* The agent's CLI, from npm into sbx's own tools prefix, when the host's /usr lacks it. */
-static int install_agent(const struct sbx_session *s)
-{
-	char *tools = data_path("tools", NULL);
-	struct sbx_child c = SBX_CHILD_INIT;
-	int ret = 0, code;
-
-	if (!tools)
-		return -1;
-	if (agent_installed(s, tools) || !s->agent.npm)
-		goto out;
-	if (!sbx_which("npm")) {
-		sbx_warn("the agent '%s' is not installed and npm was not found: install %s "
-			 "(npm install -g %s)", s->agent.name, s->agent.command, s->agent.npm);
-		goto out;
-	}
-	sbx_note("sbx setup: installing %s into %s\n", s->agent.npm, tools);
-	sbx_strvec_pushv(&c.args, (const char *[]){ "npm", "install", "--global", "--no-fund",
-		"--no-audit", "--prefix", tools, s->agent.npm, NULL });
-	c.forward_signals = 1;
-	code = sbx_child_run(&c);
-	if (code)
-		ret = sbx_error("'npm install %s' failed (exit %d)", s->agent.npm, code);
-	sbx_child_release(&c);
-out:
-	free(tools);
-	return ret;
 }
 
 static int template_fresh(const char *name, const char *hash)
@@ -337,7 +289,7 @@ static int ensure_template(struct sbx_session *s, char **name_out, int quiet)
 
 static int setup(struct sbx_session *s)
 {
-	return ensure_template(s, NULL, 0) || install_agent(s) ? -1 : 0;
+	return ensure_template(s, NULL, 0) || sbx_bwrap_install_agent(s) ? -1 : 0;
 }
 
 #ifdef __linux__
@@ -682,7 +634,10 @@ static int build_sandbox(struct sbx_session *s, const char *home, const char *to
 	sbx_bwrap_net_command(b->net, SBX_BIN_DIR "/sbx", &b->args);
 	if (b->tmux_session)
 		sbx_tmux_bwrap_argv(b->tmux_session, &b->args);
-	sbx_session_launcher_argv(s, sbx_session_has_env_script(s) ? ENV_FILE : "", &b->args);
+	if (sbx_bwrap_exec_direct(s, tools))
+		sbx_strvec_pushv(&b->args, (const char *const *)s->command.v);
+	else
+		sbx_session_launcher_argv(s, sbx_session_has_env_script(s) ? ENV_FILE : "", &b->args);
 	sbx_bwrap_env(&b->env);
 	/* Not secret: in bwrap's environment, which costs nothing (the file costs an rm). */
 	sbx_strvec_pushv(&b->env, (const char *const *)s->public_env.v);
@@ -733,7 +688,7 @@ int sbx_bwrap_child(struct sbx_session *s, const char *home, const char *tmux_di
 {
 	struct sandbox b = { SBX_STRVEC_INIT, SBX_STRVEC_INIT, { -1 }, 0, tmux_dir, tmux_session,
 			     net };
-	char *tools = data_path("tools", NULL);
+	char *tools = sbx_bwrap_tools_dir();
 	int ret = -1;
 
 	if (tools && !build_sandbox(s, home, tools, &b)) {
@@ -913,6 +868,42 @@ static int reap(int dry_run, cJSON *removed)
 	return ret;
 }
 
+/*
+ * A persistent sandbox's project, for `sbx ls` while no run uses it: in
+ * sandbox.json beside its home (which the sandbox can write; this it cannot).
+ */
+static int keep_record(const char *keep, const struct sbx_project *project)
+{
+	char *path = data_path(keep, "sandbox.json"), *dir = data_path(keep, NULL);
+	cJSON *rec;
+	int ret = -1;
+
+	if (path && dir && !access(path, F_OK)) {
+		ret = 0;
+	} else if (path && dir && !sbx_mkdir_private(dir, 0700)) {
+		rec = sbx_json_new_object();
+		sbx_json_add_string(rec, "project", project->dir);
+		ret = sbx_json_write_file(path, rec, 0600, 1);
+		cJSON_Delete(rec);
+	}
+	free(path);
+	free(dir);
+	return ret;
+}
+
+static char *keep_project(const char *keep)
+{
+	char *path = data_path(keep, "sandbox.json"), *project = NULL;
+	cJSON *rec = NULL;
+
+	if (path && !sbx_jsonc_read_file(path, &rec) && sbx_json_get_string(rec, "project"))
+		project = sbx_strdup(sbx_json_get_string(rec, "project"));
+	sbx_clear_error();
+	cJSON_Delete(rec);
+	free(path);
+	return project;
+}
+
 /* A home copied from the template, unless it exists already (a persistent one). */
 static int prepare_home(const char *tmpl_home, const char *home)
 {
@@ -937,7 +928,7 @@ static int run(struct sbx_session *s)
 
 	memset(&git, 0, sizeof(git));
 
-	if (ensure_template(s, &tmpl, 1) || install_agent(s) || reap(0, NULL))
+	if (ensure_template(s, &tmpl, 1) || sbx_bwrap_install_agent(s) || reap(0, NULL))
 		goto out;
 	tmpl_home = data_path(tmpl, "home");
 	/* Every run has a name of its own; a persistent one also names the sandbox it uses. */
@@ -946,6 +937,8 @@ static int run(struct sbx_session *s)
 	if (s->persistent) {
 		keep = sbx_persistent_name(&s->project);
 		home = data_path(keep, "home");
+		if (keep_record(keep, &s->project))
+			goto out;
 	} else {
 		home = dir ? sbx_path_join(dir, "home") : NULL;
 	}
@@ -1051,10 +1044,13 @@ static int list(cJSON *out)
 
 			meta = data_path(d, "template.json");
 			if (len > 5 && !strcmp(d + len - 5, "-keep")) {
+				char *project = user ? NULL : keep_project(d);
+
 				sbx_tmux_listing(add_entry(out, d, "persistent",
 					user ? "Running" : "Stopped",
-					user ? sbx_json_get_string(user, "project") : NULL,
+					user ? sbx_json_get_string(user, "project") : project,
 					user ? sbx_json_get_number(user, "pid", 0) : 0), user);
+				free(project);
 			} else if (!access(meta, F_OK)) {
 				if (sbx_jsonc_read_file(meta, &rec))
 					sbx_clear_error();

@@ -48,7 +48,7 @@ static char *source_dir(void)
 #ifdef SBX_SRCDIR
 		SBX_SRCDIR,
 #endif
-		SBX_DATADIR "/src", NULL
+		SBX_DISTDIR "/src", NULL
 	};
 
 	if (env && *env) {

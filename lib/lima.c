@@ -301,8 +301,10 @@ static void doctor(const struct sbx_config *cfg, sbx_report_fn report)
 	/* Lima is not a failure on a machine that chose bwrap. */
 	enum sbx_check bad = chosen && !strcmp(chosen, "bwrap") ? SBX_CHECK_WARN : SBX_CHECK_FAIL;
 
+	/* Nor where it is not installed and not chosen: nothing uses it (doctor's backend line). */
 	if (!sbx_which("limactl")) {
-		report(bad, "lima", "limactl was not found on PATH", sbx_lima_install_hint);
+		report(chosen && !strcmp(chosen, "lima") ? SBX_CHECK_FAIL : SBX_CHECK_WARN, "lima",
+		       "limactl was not found on PATH", sbx_lima_install_hint);
 		return;
 	}
 	if (sbx_lima_check_version(&info)) {

@@ -11,15 +11,22 @@
 #include "xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 extern char **environ;
 
+/* The configuration layer of the command line's flags, by its name (config.h). */
+#define FLAGS_SOURCE "the command line"
+
 const char sbx_launcher[] =
-	"sbx_env=$1 sbx_n=$2\n"
-	"shift 2\n"
+	"sbx_env=$1 sbx_missing=$2 sbx_n=$3\n"
+	"shift 3\n"
 	"if [ -n \"$sbx_env\" ]; then\n"
 	"\t. \"$sbx_env\" || { echo \"sbx: cannot read the environment\" >&2; exit 125; }\n"
 	"\trm -f \"$sbx_env\"\n"
@@ -35,7 +42,8 @@ const char sbx_launcher[] =
 	"done\n"
 	"set +e\n"
 	"trap - EXIT\n"
-	"unset sbx_env sbx_n sbx_script sbx_st\n"
+	"command -v -- \"$1\" >/dev/null 2>&1 || { printf '%s\\n' \"$sbx_missing\" >&2; exit 127; }\n"
+	"unset sbx_env sbx_missing sbx_n sbx_script sbx_st\n"
 	"exec \"$@\"\n";
 
 static void add_mount(struct sbx_session *s, const char *host, const char *guest, int writable)
@@ -160,7 +168,7 @@ static int merge_flags(struct sbx_config *cfg, const struct sbx_session_opts *o)
 		for (size_t i = 0; i < o->plugins->nr; i++)
 			sbx_json_append(arr, sbx_json_new_string(o->plugins->v[i]));
 	}
-	ret = sbx_config_merge(cfg, SBX_LAYER_FLAG, "the command line", doc);
+	ret = sbx_config_merge(cfg, SBX_LAYER_FLAG, FLAGS_SOURCE, doc);
 out:
 	cJSON_Delete(doc);
 	return ret;
@@ -259,15 +267,36 @@ static char *secret_from_command(const char *name, const char *command)
 	return sbx_buf_detach(&out);
 }
 
-/* A secret and a variable of one name: which should win is a guess either way, so say so. */
+/*
+ * A secret and a value set by env or --env of one name: which should win is
+ * a guess either way, so say so, naming both. (envPass only copies what the
+ * host happens to export: a secret wins over it, silently.)
+ */
 static int secrets_conflict(const struct sbx_session *s)
 {
 	const cJSON *secrets = sbx_config_get(s->cfg, "secrets");
+	const cJSON *env = sbx_config_get(s->cfg, "env");
 
-	for (const cJSON *e = secrets ? secrets->child : NULL; e; e = e->next)
-		if (sbx_session_getenv(s, e->string))
-			return sbx_error("'%s' is both a secret and a variable (env, envPass "
-					 "or --env): keep one of them", e->string);
+	for (const cJSON *e = secrets ? secrets->child : NULL; e; e = e->next) {
+		char *key, *skey;
+		const char *from;
+
+		if (!cJSON_GetObjectItemCaseSensitive(env, e->string))
+			continue;
+		key = sbx_asprintf("env.%s", e->string);
+		skey = sbx_asprintf("secrets.%s", e->string);
+		from = sbx_config_origin(s->cfg, key);
+		if (from && !strcmp(from, FLAGS_SOURCE))
+			sbx_error("'%s' is both a secret (in '%s') and set by --env: keep one of them",
+				  e->string, sbx_config_origin(s->cfg, skey));
+		else
+			sbx_error("'%s' is both a secret (in '%s') and a variable of env (in '%s'): "
+				  "keep one of them", e->string, sbx_config_origin(s->cfg, skey),
+				  from ? from : "the configuration");
+		free(key);
+		free(skey);
+		return -1;
+	}
 	return 0;
 }
 
@@ -314,10 +343,15 @@ static int resolve_secrets(struct sbx_session *s)
 	return 0;
 }
 
-static int resolve_env(struct sbx_session *s)
+/*
+ * envPass, then env. A login's sandbox gets env only: host variables (an
+ * API key among them) would change the flow, and what it leaves must be the
+ * login's own.
+ */
+static int resolve_env(struct sbx_session *s, int login)
 {
 	const cJSON *env = sbx_config_get(s->cfg, "env");
-	const cJSON *pass = sbx_config_get(s->cfg, "envPass");
+	const cJSON *pass = login ? NULL : sbx_config_get(s->cfg, "envPass");
 
 	for (const cJSON *p = pass ? pass->child : NULL; p; p = p->next) {
 		const char *v = cJSON_IsString(p) ? getenv(p->valuestring) : NULL;
@@ -331,9 +365,28 @@ static int resolve_env(struct sbx_session *s)
 	return 0;
 }
 
-static int resolve_mounts(struct sbx_session *s)
+static void missing_mount(const struct sbx_session *s, const char *host, int i)
+{
+	int err = errno;
+	char *key = sbx_asprintf("mounts[%d]", i);
+	const char *from = sbx_config_origin(s->cfg, key);
+
+	if (from && !strcmp(from, FLAGS_SOURCE))
+		from = "--mount";
+	if (err == ENOENT)
+		sbx_error("cannot mount '%s': it does not exist (create it, or drop the mount from %s)",
+			  host, from ? from : "the configuration");
+	else
+		sbx_error("cannot mount '%s' (from %s): %s", host, from ? from : "the configuration",
+			  strerror(err));
+	free(key);
+}
+
+/* The project, Claude's transcripts, the configured mounts; those must exist unless for setup. */
+static int resolve_mounts(struct sbx_session *s, int setup)
 {
 	const cJSON *mounts = sbx_config_get(s->cfg, "mounts");
+	int i = 0;
 
 	/* The git directory is the backend's to show, as a private one (gitdir.h). */
 	add_mount(s, s->project.dir, s->project.dir, 1);
@@ -356,16 +409,58 @@ static int resolve_mounts(struct sbx_session *s)
 		free(home);
 		free(enc);
 	}
-	for (const cJSON *m = mounts ? mounts->child : NULL; m; m = m->next) {
+	for (const cJSON *m = mounts ? mounts->child : NULL; m; m = m->next, i++) {
 		const char *loc = sbx_json_get_string(m, "location");
 		const char *point = sbx_json_get_string(m, "mountPoint");
 		char *host = loc ? sbx_path_expand_home(loc) : NULL;
+		struct stat st;
 
 		if (!host)
 			return -1;
+		/* Else the backend's own message, after the sandbox began to start, reads as the agent's. */
+		if (!setup && stat(host, &st)) {
+			missing_mount(s, host, i);
+			free(host);
+			return -1;
+		}
 		add_mount(s, host, point ? point : host, sbx_json_get_bool(m, "writable", 0));
 		free(host);
 	}
+	return 0;
+}
+
+/*
+ * -A needs an agent to forward: a socket that answers. Without one, bwrap
+ * fails to bind it (and ssh inside Lima finds none) after the start, in
+ * words that read as the agent's.
+ */
+static int check_ssh_agent(void)
+{
+	static const char fix[] = "start ssh-agent, or run without -A (and ssh.forwardAgent)";
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, err = 0;
+
+	if (!sock || !*sock)
+		return sbx_error("cannot forward the ssh agent: SSH_AUTH_SOCK is not set; %s", fix);
+	if (stat(sock, &st))
+		return sbx_error("cannot forward the ssh agent: '%s' (SSH_AUTH_SOCK): %s; %s", sock,
+				 strerror(errno), fix);
+	if (!S_ISSOCK(st.st_mode) || strlen(sock) >= sizeof(sa.sun_path))
+		return sbx_error("cannot forward the ssh agent: '%s' (SSH_AUTH_SOCK) is no socket; %s",
+				 sock, fix);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, sock, strlen(sock));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		return sbx_error("cannot forward the ssh agent: '%s' (SSH_AUTH_SOCK) does not answer: "
+				 "%s; %s", sock, strerror(err), fix);
 	return 0;
 }
 
@@ -400,7 +495,7 @@ static int resolve_network(struct sbx_session *s)
 int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 {
 	const char *agent;
-	int ret;
+	int ret, login;
 
 	memset(s, 0, sizeof(*s));
 	sbx_strvec_init(&s->env);
@@ -420,16 +515,22 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 		return -2;
 	s->persistent = sbx_config_bool(s->cfg, "persistent");
 	s->forward_ssh_agent = sbx_config_bool(s->cfg, "ssh.forwardAgent");
+	/* Only a session's sandbox gets the agent; setup builds, login logs in. */
+	if (s->forward_ssh_agent && (!strcmp(o->command, "run") || !strcmp(o->command, "shell")) &&
+	    check_ssh_agent())
+		return -1;
 	/* Only an agent runs in tmux: `sbx shell -- CMD` stays a plain command. */
 	s->tmux = !strcmp(o->command, "run") && sbx_config_bool(s->cfg, "tmux");
 	s->verbose = o->verbose;
 	if (resolve_network(s))
 		return -2;
-	if (resolve_mounts(s))
+	if (resolve_mounts(s, !strcmp(o->command, "setup")))
 		return -1;
-	if (resolve_env(s) || secrets_conflict(s))
+	login = !strcmp(o->command, "login");
+	if (resolve_env(s, login) || secrets_conflict(s))
 		return -2;
-	if (resolve_secrets(s))
+	/* Nor its secrets: read on the host for a login that does not use them. */
+	if (!login && resolve_secrets(s))
 		return -1;
 	resolve_scripts(s);
 	ret = sbx_accounts_session(s, o->command);
@@ -488,10 +589,30 @@ void sbx_session_env_script(const struct sbx_session *s, struct sbx_buf *out)
 	sbx_home_files_script(s, out);
 }
 
+/* What the launcher says when the command is not found: for the agent, how to install it. */
+static char *missing_message(const struct sbx_session *s)
+{
+	const char *cmd = s->command.nr ? s->command.v[0] : "";
+
+	if (strcmp(s->command_name, "run") || strcmp(cmd, s->agent.command))
+		return sbx_asprintf("sbx %s: '%s' was not found in the sandbox", s->command_name, cmd);
+	if (s->agent.npm)
+		return sbx_asprintf("sbx run: the agent '%s' ('%s') was not found in the sandbox: install "
+				    "it (npm install -g %s) or name its program in agents.%s.command",
+				    s->agent.name, cmd, s->agent.npm, s->agent.name);
+	return sbx_asprintf("sbx run: the agent '%s' ('%s') was not found in the sandbox: install it "
+			    "or name its program in agents.%s.command", s->agent.name, cmd,
+			    s->agent.name);
+}
+
 void sbx_session_launcher_argv(const struct sbx_session *s, const char *envfile,
 			       struct sbx_strvec *argv)
 {
-	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", sbx_launcher, "sbx", envfile, NULL });
+	char *missing = missing_message(s);
+
+	sbx_strvec_pushv(argv, (const char *[]){ "sh", "-c", sbx_launcher, "sbx", envfile, missing,
+		NULL });
+	free(missing);
 	sbx_strvec_pushf(argv, "%zu", s->scripts.nr);
 	sbx_strvec_pushv(argv, (const char *const *)s->scripts.v);
 	sbx_strvec_pushv(argv, (const char *const *)s->command.v);

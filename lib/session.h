@@ -145,12 +145,13 @@ void sbx_home_files_script(const struct sbx_session *s, struct sbx_buf *out);
 void sbx_home_files_release(struct sbx_session *s);
 
 /*
- * The launcher that runs inside every sandbox, in the same shell: it sources
+ * The launcher that runs inside a sandbox, in the same shell: it sources
  * the environment file (and removes it), then each runtime script with
  * `set -e` (a failing one stops everything with exit 125 and a message naming
- * it), then execs the command. It is a constant: every value reaches it as a
- * positional argument, never pasted into shell text.
- * argv: sh -c LAUNCHER sbx ENVFILE|"" N SCRIPT1..SCRIPTN COMMAND...
+ * it), then execs the command, or prints MISSING and exits 127 when there is
+ * no such command (for the agent: how to install it). It is a constant: every
+ * value reaches it as a positional argument, never pasted into shell text.
+ * argv: sh -c LAUNCHER sbx ENVFILE|"" MISSING N SCRIPT1..SCRIPTN COMMAND...
  */
 extern const char sbx_launcher[];
 /* Appends that argv for s (envfile "" when there is no environment). */

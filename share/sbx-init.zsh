@@ -7,7 +7,7 @@
 # sbxcc (claude), sbxcx (codex), sbxoc (opencode) and sbxgm (gemini) run
 # `sbx run --agent AGENT`, sbxsh runs `sbx shell`. Leading words that are the
 # command's own options stay with sbx, each as its own word (--keep, --tmux,
-# --mount SPEC, --env K=V, -A); everything from the first other word on, or
+# --mount SPEC, --env K=V, -A, and the global -q, -v); everything from the first other word on, or
 # after a `--`, goes to the agent (or is the shell's command):
 #
 #   sbxcc --resume               sbx run --agent claude -- --resume

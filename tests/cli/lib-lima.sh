@@ -39,11 +39,14 @@ EOF
 } >"$PROBE"
 chmod +x "$PROBE"
 
+# The fake's guest is the host: claude's command is one no host has, so that
+# a claude installed there (which exits 1 as root) changes no outcome.
 mkdir -p "$XDG_CONFIG_HOME/sbx" proj
 cat >"$XDG_CONFIG_HOME/sbx/config.json" <<EOF
 {
   "backend": "lima",
-  "agents": {"probe": {"command": "$PROBE", "npm": "@example/probe-cli"}},
+  "agents": {"probe": {"command": "$PROBE", "npm": "@example/probe-cli"},
+             "claude": {"command": "sbx-test-no-claude"}},
   "agent": "probe"
 }
 EOF

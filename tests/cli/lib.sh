@@ -19,6 +19,7 @@ TRASH=$(cd "$TRASH" && pwd -P)
 trap 'test_cleanup' EXIT
 test_cleanup() {
 	[ -n "${test_cleanup_hook:-}" ] && eval "$test_cleanup_hook"
+	[ -f "$TRASH/.socket-pids" ] && xargs kill <"$TRASH/.socket-pids" 2>/dev/null
 	# The notification server `sbx run` started for this file's sessions.
 	notify_pid=$(cat "$XDG_RUNTIME_DIR/sbx/notify.pid" 2>/dev/null)
 	case "$(ps -p "${notify_pid:-0}" -o args= 2>/dev/null)" in
@@ -95,6 +96,23 @@ test_wait_for() {
 		[ $i -gt 200 ] && { echo "test_wait_for: still not true: $1" >&2; return 1; }
 		sleep 0.05
 	done
+}
+
+# test_socket PATH [dead]: a unix socket at PATH that accepts connections (as an
+# ssh agent's does) until this file's tests end; with "dead", one nothing listens on.
+test_socket() {
+	if [ "${2:-}" = dead ]; then
+		/usr/bin/python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$1"
+		return
+	fi
+	/usr/bin/python3 -c "
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(16)
+time.sleep(600)" "$1" &
+	echo $! >>"$TRASH/.socket-pids"
+	test_wait_for "test -S '$1'"
 }
 
 test_line_count() {

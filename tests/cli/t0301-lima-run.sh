@@ -96,7 +96,11 @@ test_expect_success '--mount reaches the clone'"'"'s lima.yaml; -A forwards the 
 	cd proj &&
 	mkdir -p "$TRASH/extra" &&
 	: >"$FAKE_LIMACTL_LOG" &&
-	"$SBX" run -A --mount "$TRASH/extra:/mnt/extra:ro" &&
+	test_socket "$TRASH/dead.sock" dead &&
+	SSH_AUTH_SOCK="$TRASH/dead.sock" test_expect_code 125 "$SBX" run -A 2>err &&
+	test_grep "SSH_AUTH_SOCK) does not answer" err &&
+	test_socket "$TRASH/agent.sock" &&
+	SSH_AUTH_SOCK="$TRASH/agent.sock" "$SBX" run -A --mount "$TRASH/extra:/mnt/extra:ro" &&
 	test_grep "\\\\\"location\\\\\":\\\\\"$TRASH/extra\\\\\",\\\\\"mountPoint\\\\\":\\\\\"/mnt/extra\\\\\",\\\\\"writable\\\\\":false" "$FAKE_LIMACTL_LOG" &&
 	test_grep "\"--set\", \".ssh.forwardAgent = true\"" "$FAKE_LIMACTL_LOG" &&
 	test_nothing_left

@@ -97,12 +97,32 @@ test_expect_success 'a secret is readable inside, never on a command line or dis
 		"$XDG_CONFIG_HOME" 2>/dev/null
 '
 
-test_expect_success 'a secret and a variable of one name are refused, naming it' '
+test_expect_success 'a secret and --env of one name are refused, naming both' '
 	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
 	cp "$TRASH/secret-config.json" "$XDG_CONFIG_HOME/sbx/config.json" &&
 	test_expect_code 2 "$SBX" shell --env API_TOKEN=other -- true 2>err &&
 	rm "$XDG_CONFIG_HOME/sbx/config.json" &&
-	test_grep "API_TOKEN. is both a secret and a variable" err
+	test_line_count err 1 &&
+	test_grep "API_TOKEN. is both a secret (in .$XDG_CONFIG_HOME/sbx/config.json.) and set by --env: keep one of them" err
+'
+
+test_expect_success 'a secret and an env entry of one name are refused, naming both files' '
+	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
+	cp "$TRASH/secret-config.json" "$XDG_CONFIG_HOME/sbx/config.json" &&
+	echo "{\"env\": {\"API_TOKEN\": \"from-env\"}}" >.sbx.json &&
+	test_expect_code 2 "$SBX" shell -- true 2>err &&
+	rm "$XDG_CONFIG_HOME/sbx/config.json" .sbx.json &&
+	test_grep "API_TOKEN. is both a secret (in .$XDG_CONFIG_HOME/sbx/config.json.) and a variable of env (in .$PROJ/.sbx.json.)" err
+'
+
+test_expect_success 'a secret wins over an envPass variable of its name, silently' '
+	mkdir -p "$XDG_CONFIG_HOME/sbx" &&
+	sed "s/^{/{\"envPass\": [\"API_TOKEN\"], /" "$TRASH/secret-config.json" \
+		>"$XDG_CONFIG_HOME/sbx/config.json" &&
+	API_TOKEN=from-the-host "$SBX" shell -- sh -c "echo \$API_TOKEN" >out 2>err &&
+	rm "$XDG_CONFIG_HOME/sbx/config.json" &&
+	test "$(cat out)" = "$SECRET" &&
+	test_line_count err 0
 '
 
 test_expect_success 'exit codes pass through' '
@@ -115,7 +135,44 @@ test_expect_success 'a command killed by a signal gives 128+N' '
 '
 
 test_expect_success 'a missing command is 127' '
-	test_expect_code 127 "$SBX" shell -- no-such-command-here 2>err
+	test_expect_code 127 "$SBX" shell -- no-such-command-here 2>err &&
+	test_grep "^sbx shell: .no-such-command-here. was not found in the sandbox$" err
+'
+
+# bwrap's arguments after "--", one a line, for `sbx shell -- CMD...`.
+mkdir -p "$TRASH/capture"
+cat >"$TRASH/capture/bwrap" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" | sed '1,/^--\$/d' >"$TRASH/capture/command"
+exec bwrap "\$@"
+EOF
+chmod +x "$TRASH/capture/bwrap"
+command_of() {
+	SBX_BWRAP="$TRASH/capture/bwrap" "$SBX" shell "$@" >/dev/null &&
+	head -n 3 "$TRASH/capture/command"
+}
+
+test_expect_success 'with nothing to set up, bwrap execs the command itself: no shell first' '
+	command_of -- true >out &&
+	printf "%s\n" true >expect &&
+	cmp expect out &&
+	command_of -- sh -c "exit 0" >out &&
+	printf "%s\n" sh -c "exit 0" >expect &&
+	cmp expect out
+'
+
+test_expect_success 'the launcher'"'"'s shell runs when there is something to set up or to say' '
+	command_of --env A=1 -- true >out &&
+	test "$(head -n 2 out)" = "$(printf "sh\n-c")" &&
+	mkdir -p .sbx && echo "true" >.sbx/runtime.sh &&
+	command_of -- true >out &&
+	rm -r .sbx &&
+	test "$(head -n 2 out)" = "$(printf "sh\n-c")" &&
+	mkdir -p "$TRASH/bin-over" &&
+	command_of --mount "$TRASH/bin-over:/usr/local/bin:ro" -- true >out &&
+	test "$(head -n 2 out)" = "$(printf "sh\n-c")" &&
+	test_must_fail command_of -- no-such-command-here >out 2>/dev/null &&
+	test "$(head -n 2 "$TRASH/capture/command")" = "$(printf "sh\n-c")"
 '
 
 test_expect_success 'hostile project paths and arguments reach the command byte for byte' '
@@ -163,7 +220,21 @@ test_expect_success 'an ephemeral home is discarded, a persistent one is kept' '
 	"$SBX" shell --keep -- sh -c "cat ~/mark" >out &&
 	test "$(cat out)" = kept &&
 	"$SBX" ls --json >list &&
-	test_grep "\"kind\":\"persistent\"" list
+	test_grep "\"kind\":\"persistent\",\"status\":\"Stopped\",\"project\":\"$PROJ\"" list &&
+	"$SBX" ls >out &&
+	test_grep "^sbx-proj-[0-9a-f]*-keep  *bwrap  *persistent  *Stopped  *-  *$PROJ$" out
+'
+
+test_expect_success 'doctor: a backend that is not used is no failure' '
+	mkdir -p "$TRASH/no-lima" && ln -sf "$(command -v bwrap)" "$TRASH/no-lima/bwrap" &&
+	(unset SBX_BACKEND && PATH="$TRASH/no-lima" "$SBX" doctor >out 2>&1) &&
+	test_grep "^warn backend: none chosen, and Lima (the default) is not installed: sbx run needs --backend bwrap$" out &&
+	test_grep "^warn lima: limactl was not found on PATH$" out &&
+	test_grep "^ok   bwrap: bubblewrap " out &&
+	PATH="$TRASH/no-lima" "$SBX" doctor >out 2>&1 &&
+	test_grep "^ok   backend: bwrap (from SBX_BACKEND)$" out &&
+	SBX_BACKEND=lima PATH="$TRASH/no-lima" test_expect_code 1 "$SBX" doctor >out 2>&1 &&
+	test_grep "^fail lima: limactl was not found on PATH$" out
 '
 
 test_expect_success 'nothing of a session is left behind' '

@@ -122,6 +122,25 @@ test_expect_success 'a login that fails keeps nothing and says so' '
 	! test -e "$STORE/fake"
 '
 
+test_expect_success 'the login sandbox gets env, but neither envPass nor secrets' '
+	cat >"$XDG_CONFIG_HOME/sbx/config.json" <<-EOF &&
+	{
+	  "notify": {"enabled": false},
+	  "envPass": ["SBX_T_PASSED"],
+	  "env": {"SBX_T_SET": "set-by-env"},
+	  "secrets": {"SBX_T_SECRET": {"command": "touch \"$TRASH/secret-ran\"; echo s3cret"}},
+	  "agents": {"envdump": {"command": "sh", "login": {
+	    "args": ["-c", "env >\"$PROJ/login-env\""], "files": [".x"]}}}
+	}
+	EOF
+	SBX_T_PASSED=from-the-host test_must_fail "$SBX" login --agent envdump </dev/null 2>"$TRASH/err" &&
+	config &&
+	test_grep "^SBX_T_SET=set-by-env$" login-env &&
+	! grep -e SBX_T_PASSED -e SBX_T_SECRET login-env &&
+	! test -e "$TRASH/secret-ran" &&
+	rm login-env
+'
+
 test_expect_success 'an agent without a login is told how to give it credentials' '
 	test_expect_code 125 "$SBX" login --agent shell 2>"$TRASH/err" &&
 	test_grep "the agent .shell. has no login" "$TRASH/err"

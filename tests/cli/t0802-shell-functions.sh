@@ -65,6 +65,13 @@ for sh in bash zsh; do
 		argv_is run --agent claude --tmux -- --keep
 	'
 
+	test_expect_success "$sh: the global -q and -v stay with sbx" '
+		in_$sh "sbxcc -q -p hi" && argv_is run --agent claude -q -- -p hi &&
+		in_$sh "sbxcx --verbose --keep -v exec x" &&
+		argv_is run --agent codex --verbose --keep -v -- exec x &&
+		in_$sh "sbxsh --quiet make" && argv_is shell --quiet -- make
+	'
+
 	test_expect_success "$sh: sbxsh runs its words as the shell command" '
 		in_$sh "sbxsh make test" && argv_is shell -- make test &&
 		in_$sh "sbxsh --keep -A ls -la" && argv_is shell --keep -A -- ls -la &&
