@@ -1,6 +1,6 @@
 #!/bin/sh
 # The real Codex (npm @openai/codex), started by `sbx run` on the bwrap
-# backend, offline against the fake model API: no "Trust this folder?" in a
+# backend, offline against the fake model API (by a name pinned to the host's loopback, through sbx's proxy and the allowlist): no "Trust this folder?" in a
 # fresh sandbox, and with the user's own config.toml carried in ("personal")
 # its turn end still reaches sbx's notifications (sbx's notify wins over the
 # file's). Codex is logged in as `sbx login --agent codex` leaves it: an
@@ -25,7 +25,7 @@ notify = ["/nonexistent/my-notifier"]
 
 [model_providers.fake]
 name = "fake"
-base_url = "http://127.0.0.1:$PORT/v1"
+base_url = "http://api.sbx.test:$PORT/v1"
 env_key = "OPENAI_API_KEY"
 wire_api = "responses"
 supports_websockets = false
@@ -41,6 +41,8 @@ cat >"$XDG_CONFIG_HOME/sbx/config.json" <<EOF
   "agents": {"codex": {"command": "$AGENT"}},
   "mounts": [{"location": "$CACHE"}],
   "personal": {"codex": ["config.toml"]},
+  "network": {"mode": "allowlist", "allow": ["api.sbx.test:$PORT"],
+              "hosts": {"api.sbx.test": "127.0.0.1"}},
   "secrets": {"OPENAI_API_KEY": {"env": "TEST_API_KEY"}}
 }
 EOF

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The real Gemini CLI (npm @google/gemini-cli), started by `sbx run` on the
-# bwrap backend, offline against the fake model API: it trusts the sandbox's
+# bwrap backend, offline against the fake model API (by a name pinned to the host's loopback, through sbx's proxy and the allowlist): it trusts the sandbox's
 # folder (else it refuses -p, and leaves YOLO mode interactively: "the
 # current folder is not trusted"), and a GEMINI_API_KEY passed in signs it in
 # without asking how.
@@ -22,7 +22,9 @@ cat >"$XDG_CONFIG_HOME/sbx/config.json" <<EOF
   "notify": {"enabled": false},
   "agents": {"gemini": {"command": "$AGENT", "args": ["-m", "gemini-2.5-flash"]}},
   "mounts": [{"location": "$CACHE"}],
-  "env": {"GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:$PORT"},
+  "env": {"GOOGLE_GEMINI_BASE_URL": "http://api.sbx.test:$PORT"},
+  "network": {"mode": "allowlist", "allow": ["api.sbx.test:$PORT"],
+              "hosts": {"api.sbx.test": "127.0.0.1"}},
   "secrets": {"GEMINI_API_KEY": {"env": "TEST_API_KEY"}}
 }
 EOF
