@@ -194,6 +194,7 @@ static void test_module(void)
 	char *common = sbx_asprintf("%s/.git", app);
 	size_t nr = 0;
 	int created = -1;
+	char *id = NULL;
 
 	if (!ok(git != NULL, "the module is linked in"))
 		return;
@@ -231,8 +232,12 @@ static void test_module(void)
 	is_int(git->merged(app, "two", "main"), 1, "merged: the same commit");
 	is_int(git->merged(app, "main", "one"), 1, "merged: an ancestor");
 	is_int(git->merged(app, "nope", "main"), -1, "merged: no such branch");
-	is_int(git->resolve(app, "one~1"), 0, "resolve: a revision");
-	is_int(git->resolve(app, "nope"), -1, "resolve: nothing");
+	is_int(git->resolve(app, "one~1", NULL), 0, "resolve: a revision");
+	is_int(git->resolve(app, "nope", &id), -1, "resolve: nothing");
+	ok(id == NULL, "resolve: and no id");
+	is_int(git->resolve(app, "refs/heads/one", &id), 0, "resolve: a branch");
+	ok(id && strlen(id) == 40, "resolve: its commit's id");
+	free(id);
 	is_int(sbx_worktree_remove(common, "two"), 0, "remove");
 	ok(access(two, F_OK) != 0, "remove: the directory is gone");
 	ok(!succeeds("test -e app/.git/worktrees/two"), "remove: and its record");
