@@ -45,10 +45,13 @@ static void say(const struct sbx_git_merge *m)
 	}
 	printf("merged '%s' into '%s': %s %.7s..%.7s (%zu commit%s)\n", m->branch, m->into,
 	       kinds[m->result], m->old_head, m->new_head, m->commits, m->commits == 1 ? "" : "s");
+	/* No filter ran (lib/gitmod.h): Git LFS files are their pointers until git-lfs fills them. */
 	if (m->unfiltered)
-		sbx_warn("%zu file%s with filter '%s' %s written as committed, not through the filter "
-			 "(Git LFS: run 'git lfs checkout' in the main checkout)", m->unfiltered,
-			 m->unfiltered == 1 ? "" : "s", m->filter, m->unfiltered == 1 ? "was" : "were");
+		sbx_warn("%zu file%s with filter '%s' %s written as committed, not through the filter%s",
+			 m->unfiltered, m->unfiltered == 1 ? "" : "s", m->filter,
+			 m->unfiltered == 1 ? "was" : "were",
+			 strcmp(m->filter, "lfs") ? "" : " (Git LFS: run 'git lfs checkout' in the main "
+							 "checkout)");
 }
 
 int sbx_wt_merge(struct sbx_wt *wt, int argc, char **argv)
