@@ -320,6 +320,9 @@ static int add_file(struct walk *w, int dirfd, const char *name, const struct st
 			 e ? "taken as staged" : "left out");
 		goto keep;
 	}
+	/* Before reading, by its size; after, by what was read (it may have grown). */
+	if (w->total + (unsigned long long)st->st_size > TOTAL_MAX)
+		goto too_much;
 	fd = sbx_safe_openat(dirfd, name, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0) {
 		left_out(w, "cannot read '%s': %s; %s", what,
@@ -336,12 +339,8 @@ static int add_file(struct walk *w, int dirfd, const char *name, const struct st
 		goto keep;
 	}
 	w->total += b.len;
-	if (w->total > TOTAL_MAX) {
-		ret = sbx_error("the work tree '%s' has more than %u MiB of changed and untracked "
-				"files, more than sbx wt diff reads: commit some, or diff the commits "
-				"(git diff)", w->top, TOTAL_MAX >> 20);
-		goto out;
-	}
+	if (w->total > TOTAL_MAX)
+		goto too_much;
 	ret = blob_of(w, w->path.buf, &b, &id);
 	if (ret)
 		goto out;
@@ -351,6 +350,11 @@ static int add_file(struct walk *w, int dirfd, const char *name, const struct st
 		mode = e && e->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? GIT_FILEMODE_BLOB_EXECUTABLE
 								     : GIT_FILEMODE_BLOB;
 	add(w, w->path.buf, mode, &id, b.len);
+	goto out;
+too_much:
+	ret = sbx_error("the work tree '%s' has more than %u MiB of changed and untracked files, "
+			"more than sbx wt diff reads: commit some (sbx wt diff then reads less)",
+			w->top, TOTAL_MAX >> 20);
 	goto out;
 keep:
 	if (e)
