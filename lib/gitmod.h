@@ -225,7 +225,8 @@ struct sbx_gitmod {
 	 * line) when the main checkout has changes to tracked files, a merge or
 	 * rebase in progress, or is bare or detached; when the merge conflicts,
 	 * would overwrite an untracked file, or needs what libgit2 1.5 does not
-	 * do (a merge driver of your configuration, sparse checkout, signing);
+	 * do (a merge driver of your configuration, a directory rename, sparse
+	 * checkout, signing);
 	 * no MERGE_HEAD, no conflict marker, the index and work tree as they
 	 * were. -2 as log. Free m with sbx_git_merge_release.
 	 */

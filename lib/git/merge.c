@@ -12,8 +12,8 @@
  * track, and sbx refuses first when a link in the main checkout lies on
  * the way to a path the merge writes (libgit2 would write through it).
  * Where libgit2 1.5 would merge otherwise than git (a merge driver of the
- * user's configuration, merge.renormalize, a sparse checkout, signing) the
- * merge is refused rather than made differently.
+ * user's configuration, a directory rename, merge.renormalize, a sparse
+ * checkout, signing) the merge is refused rather than made differently.
  */
 #include "internal.h"
 #include "buf.h"
@@ -305,6 +305,107 @@ static int check_drivers(struct merge *mg)
 	return ret;
 }
 
+/* Does tree hold a directory at path? */
+static int has_dir(git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	int found = git_tree_entry_bypath(&e, tree, path) == 0 &&
+		    git_tree_entry_type(e) == GIT_OBJECT_TREE;
+
+	git_tree_entry_free(e);
+	git_error_clear();
+	return found;
+}
+
+/* Did other (since base, diff) rename a file out of the directory dir? */
+static int moved_out(git_diff *other, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	for (size_t i = 0; i < git_diff_num_deltas(other); i++) {
+		const git_diff_delta *d = git_diff_get_delta(other, i);
+
+		if (d->status == GIT_DELTA_RENAMED && !strncmp(d->old_file.path, dir, len) &&
+		    d->old_file.path[len] == '/' &&
+		    !(!strncmp(d->new_file.path, dir, len) && d->new_file.path[len] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A file side added (since base) in a directory of base that other moved
+ * away (it has the directory no more, and renamed a file out of it); else 0.
+ */
+static int added_where_moved(struct merge *mg, git_tree *base, git_tree *side, git_tree *other)
+{
+	git_diff *added = NULL, *moved = NULL;
+	git_diff_find_options f;
+	int ret = 0;
+
+	git_diff_find_options_init(&f, GIT_DIFF_FIND_OPTIONS_VERSION);
+	f.flags = GIT_DIFF_FIND_RENAMES;
+	if (git_diff_tree_to_tree(&added, mg->repo, base, side, NULL) < 0 ||
+	    git_diff_tree_to_tree(&moved, mg->repo, base, other, NULL) < 0 ||
+	    git_diff_find_similar(moved, &f) < 0) {
+		ret = sbx_git_fail("cannot compare trees");
+		goto out;
+	}
+	for (size_t i = 0; i < git_diff_num_deltas(added) && !ret; i++) {
+		const git_diff_delta *d = git_diff_get_delta(added, i);
+		const char *path = d->new_file.path, *slash = strrchr(path, '/');
+		char *dir;
+
+		if (d->status != GIT_DELTA_ADDED || !slash)
+			continue;
+		dir = sbx_strndup(path, (size_t)(slash - path));
+		if (has_dir(base, dir) && !has_dir(other, dir) && moved_out(moved, dir))
+			ret = sbx_error("'%s' is added in '%s', which the other side moved: git would "
+					"follow the directory or stop, libgit2 1.5 would leave the file "
+					"behind; merge it yourself (git merge %s)", path, dir,
+					mg->m->branch);
+		free(dir);
+	}
+out:
+	git_diff_free(added);
+	git_diff_free(moved);
+	return ret;
+}
+
+/*
+ * git follows a directory one side renamed: a file the other side added to
+ * it goes where it went, or the merge stops (merge.directoryRenames).
+ * libgit2 1.5 knows no directory renames and would leave the file behind,
+ * alone in a directory that is gone otherwise: refused instead.
+ */
+static int check_moved_dirs(struct merge *mg)
+{
+	git_oidarray bases = { NULL, 0 };
+	git_tree *theirs_tree = NULL;
+	int ret = 0;
+
+	if (git_merge_bases(&bases, mg->repo, git_commit_id(mg->ours), git_commit_id(mg->theirs)) < 0 ||
+	    git_commit_tree(&theirs_tree, mg->theirs) < 0) {
+		git_oidarray_dispose(&bases);
+		return sbx_git_fail("cannot read the merge base");
+	}
+	for (size_t i = 0; i < bases.count && !ret; i++) {
+		git_commit *c = NULL;
+		git_tree *t = NULL;
+
+		if (git_commit_lookup(&c, mg->repo, &bases.ids[i]) < 0 || git_commit_tree(&t, c) < 0)
+			ret = sbx_git_fail("cannot read the merge base");
+		else
+			ret = added_where_moved(mg, t, theirs_tree, mg->ours_tree) ||
+			      added_where_moved(mg, t, mg->ours_tree, theirs_tree) ? -1 : 0;
+		git_tree_free(t);
+		git_commit_free(c);
+	}
+	git_tree_free(theirs_tree);
+	git_oidarray_dispose(&bases);
+	return ret;
+}
+
 /* The branch's commits the main branch lacks, oldest first; how many. */
 static size_t branch_commits(struct merge *mg, struct sbx_strvec *subjects)
 {
@@ -408,7 +509,7 @@ static int merge_commits(struct merge *mg)
 	if (config_true(mg, "merge.renormalize"))
 		return sbx_error("merge.renormalize is set, which libgit2 1.5 does not do: merge it "
 				 "yourself (git merge %s)", mg->m->branch);
-	if (check_drivers(mg))
+	if (check_drivers(mg) || check_moved_dirs(mg))
 		return -1;
 	git_merge_options_init(&o, GIT_MERGE_OPTIONS_VERSION);
 	if (git_merge_commits(&index, mg->repo, mg->ours, mg->theirs, &o) < 0)

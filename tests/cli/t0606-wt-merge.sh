@@ -295,6 +295,27 @@ test_expect_success 'what libgit2 1.5 would merge otherwise than git is refused'
 	test "$(git -C app rev-parse "HEAD^{tree}")" = "$want"
 '
 
+test_expect_success 'a file added in a directory the other side moved: refused, as git stops; removed: merged' '
+	mkdir app/olddir &&
+	for i in 1 2 3; do
+		echo "line $i of a file long enough to be found again" >app/olddir/f$i || return 1
+	done &&
+	git -C app add olddir && git -C app commit -q -m olddir &&
+	new dirmove &&
+	work dirmove olddir/added new &&
+	git -C app mv olddir newdir && git -C app commit -q -m "move olddir" &&
+	snapshot s &&
+	(cd app && test_expect_code 1 "$SBX" wt merge dirmove 2>../err) &&
+	test_line_count err 1 &&
+	test_grep "sbx wt: .olddir/added. is added in .olddir., which the other side moved: git would follow the directory or stop" err &&
+	unchanged s &&
+	git -C app rm -q -r newdir && git -C app commit -q -m "drop newdir" &&
+	want=$(git -C app merge-tree --write-tree main dirmove) &&
+	(cd app && "$SBX" wt merge dirmove >/dev/null) &&
+	test "$(git -C app rev-parse "HEAD^{tree}")" = "$want" &&
+	test -f app/olddir/added
+'
+
 test_expect_success 'no identity: refused before anything changes' '
 	new anon && work anon an anon &&
 	commit_file app main-moves &&
