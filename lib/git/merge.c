@@ -498,7 +498,7 @@ static int merge_commits(struct merge *mg)
 	git_index_conflict_iterator *it = NULL;
 	const git_index_entry *anc, *our, *their;
 	struct paths p = { NULL, 0 };
-	git_oid tree;
+	git_oid tree, base;
 	char *and = NULL;
 	int ret = -1;
 
@@ -509,6 +509,15 @@ static int merge_commits(struct merge *mg)
 	if (config_true(mg, "merge.renormalize"))
 		return sbx_error("merge.renormalize is set, which libgit2 1.5 does not do: merge it "
 				 "yourself (git merge %s)", mg->m->branch);
+	/* As git merge without --allow-unrelated-histories. */
+	if (git_merge_base(&base, mg->repo, git_commit_id(mg->ours), git_commit_id(mg->theirs)) ==
+	    GIT_ENOTFOUND) {
+		git_error_clear();
+		return sbx_error("'%s' shares no history with '%s': merge it yourself (git merge "
+				 "--allow-unrelated-histories %s)", mg->m->branch, mg->m->into,
+				 mg->m->branch);
+	}
+	git_error_clear();
 	if (check_drivers(mg) || check_moved_dirs(mg))
 		return -1;
 	git_merge_options_init(&o, GIT_MERGE_OPTIONS_VERSION);

@@ -316,6 +316,17 @@ test_expect_success 'a file added in a directory the other side moved: refused, 
 	test -f app/olddir/added
 '
 
+test_expect_success 'a branch that shares no history is refused, as git merge does' '
+	git -C app checkout -q --orphan lone &&
+	git -C app rm -q -r --cached . &&
+	echo lone >app/lone-file && git -C app add lone-file && git -C app commit -q -m lone &&
+	git -C app clean -q -f && git -C app checkout -q -f main &&
+	snapshot s &&
+	(cd app && test_expect_code 1 "$SBX" wt merge lone 2>../err) &&
+	test_grep "sbx wt: .lone. shares no history with .main.: merge it yourself (git merge --allow-unrelated-histories lone)" err &&
+	unchanged s
+'
+
 test_expect_success 'no identity: refused before anything changes' '
 	new anon && work anon an anon &&
 	commit_file app main-moves &&
