@@ -26,6 +26,9 @@ static const struct {
 	enum sbx_complete_kind kind;
 } special[] = {
 	{ "wt", "rm", "BRANCH", SBX_COMP_WORKTREES },
+	{ "wt", "diff", "BRANCH", SBX_COMP_WORKTREES },
+	{ "wt", "log", "BRANCH", SBX_COMP_WORKTREES },
+	{ "wt", "merge", "BRANCH", SBX_COMP_WORKTREES },
 	{ "notify", NULL, "NAME", SBX_COMP_NONE },	/* -sound NAME */
 };
 

@@ -84,7 +84,7 @@ static int merged_targets(struct rm *rm, int argc, char **argv)
 		sbx_error("the main checkout has no commit to compare with: give --merged REF");
 		return sbx_fail(rm->wt->ctx, SBX_WT_REFUSED);
 	}
-	if (git->resolve(dir, rm->into))
+	if (git->resolve(dir, rm->into, NULL))
 		return sbx_fail(rm->wt->ctx, SBX_WT_USAGE);
 	for (size_t i = 1; i < rm->nr; i++) {
 		const char *b = rm->w[i].branch;
@@ -97,16 +97,13 @@ static int merged_targets(struct rm *rm, int argc, char **argv)
 	return 0;
 }
 
-/* Why worktree i must stay (recorded as the error), or 0. */
-static int refuse(const struct rm *rm, size_t i, int running)
+int sbx_wt_check_removable(const struct sbx_git_worktree *w, int running, int force)
 {
-	const struct sbx_git_worktree *w = &rm->w[i];
-
 	/* Not even with --force: what its record names may be another checkout. */
 	if (w->broken)
 		return sbx_error("cannot remove the worktree recorded as '%s': %s", w->path,
 				 w->problem);
-	if (rm->force)
+	if (force)
 		return 0;
 	if (w->dirty > 0)
 		return sbx_error("'%s' has changes: commit or discard them, or use --force",
@@ -117,6 +114,18 @@ static int refuse(const struct rm *rm, size_t i, int running)
 	if (w->locked)
 		return sbx_error("'%s' is locked: unlock it (git worktree unlock) or use --force",
 				 w->path);
+	return 0;
+}
+
+/* Why worktree i must stay (recorded as the error), or 0. */
+static int refuse(const struct rm *rm, size_t i, int running)
+{
+	const struct sbx_git_worktree *w = &rm->w[i];
+
+	if (sbx_wt_check_removable(w, running, rm->force))
+		return -1;
+	if (rm->force)
+		return 0;
 	/* Like git branch -d: the branch's commits must be somewhere else too. */
 	if (rm->delete_branch && w->branch && !rm->into && !(w->base && w->ahead == 0))
 		return sbx_error("branch '%s' is not merged into %s%s%s: keep it (drop "
@@ -139,11 +148,28 @@ static void stop_sandboxes(const cJSON *sandboxes)
 	}
 }
 
+int sbx_wt_remove(struct sbx_wt *wt, const struct sbx_git_worktree *w, int delete_branch)
+{
+	const char *dir = wt->repo.common_dir;
+
+	/* Checked again as it goes: the record may have changed since it was listed. */
+	if (sbx_worktree_remove(dir, w->name))
+		return sbx_fail(wt->ctx, SBX_WT_REFUSED);
+	if (w->branch)
+		sbx_worktree_prune_parents(w->path, w->branch);
+	printf("removed worktree '%s'\n", w->path);
+	if (delete_branch && w->branch) {
+		if (wt->git->branch_delete(dir, w->branch))
+			return sbx_fail(wt->ctx, SBX_WT_REFUSED);
+		sbx_worktree_base_forget(dir, w->branch);
+		printf("deleted branch '%s'\n", w->branch);
+	}
+	return 0;
+}
+
 static int remove_one(struct rm *rm, size_t i, const cJSON *sandboxes)
 {
 	const struct sbx_git_worktree *w = &rm->w[i];
-	const struct sbx_gitmod *git = rm->wt->git;
-	const char *dir = rm->wt->repo.common_dir;
 
 	if (rm->dry_run) {
 		printf("would remove worktree '%s'\n", w->path);
@@ -152,18 +178,7 @@ static int remove_one(struct rm *rm, size_t i, const cJSON *sandboxes)
 		return 0;
 	}
 	stop_sandboxes(sandboxes);
-	/* Checked again as it goes: the record may have changed since it was listed. */
-	if (sbx_worktree_remove(dir, w->name))
-		return sbx_fail(rm->wt->ctx, SBX_WT_REFUSED);
-	if (w->branch)
-		sbx_worktree_prune_parents(w->path, w->branch);
-	printf("removed worktree '%s'\n", w->path);
-	if (rm->delete_branch && w->branch) {
-		if (git->branch_delete(dir, w->branch))
-			return sbx_fail(rm->wt->ctx, SBX_WT_REFUSED);
-		printf("deleted branch '%s'\n", w->branch);
-	}
-	return 0;
+	return sbx_wt_remove(rm->wt, w, rm->delete_branch);
 }
 
 /*

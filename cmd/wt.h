@@ -27,6 +27,25 @@ void sbx_wt_release(struct sbx_wt *wt);
 /* The subcommands; argv[1] is the subcommand's name. */
 int sbx_wt_new(struct sbx_wt *wt, int argc, char **argv);
 int sbx_wt_ls(struct sbx_wt *wt, int argc, char **argv);
+int sbx_wt_diff(struct sbx_wt *wt, int argc, char **argv);
+int sbx_wt_log(struct sbx_wt *wt, int argc, char **argv);
+int sbx_wt_merge(struct sbx_wt *wt, int argc, char **argv);
 int sbx_wt_rm(struct sbx_wt *wt, int argc, char **argv);
+
+/* The linked worktree (index into w) whose branch is branch; -1 when none is. */
+int sbx_wt_find_branch(const struct sbx_git_worktree *w, size_t nr, const char *branch);
+/* A module's failure as `sbx wt`'s exit code: -2 the arguments' fault, else refused. */
+int sbx_wt_fail(struct sbx_wt *wt, int ret);
+/*
+ * Why the worktree w cannot be removed, recorded as the error (-1), or 0: a
+ * broken record always; changes, a running sandbox or a lock unless force.
+ */
+int sbx_wt_check_removable(const struct sbx_git_worktree *w, int running, int force);
+/*
+ * Removes the worktree w (its directory, then its record) and with
+ * delete_branch its branch and the base sbx wt new recorded; says each on
+ * stdout. 0, or the exit code after saying why.
+ */
+int sbx_wt_remove(struct sbx_wt *wt, const struct sbx_git_worktree *w, int delete_branch);
 
 #endif

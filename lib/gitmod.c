@@ -105,3 +105,44 @@ void sbx_git_worktrees_free(struct sbx_git_worktree *wts, size_t nr)
 	}
 	free(wts);
 }
+
+void sbx_git_range_release(struct sbx_git_range *r)
+{
+	free(r->tip);
+	free(r->base);
+	free(r->into);
+	r->tip = r->base = r->into = NULL;
+}
+
+void sbx_git_commits_free(struct sbx_git_commit *c, size_t nr)
+{
+	for (size_t i = 0; c && i < nr; i++) {
+		free(c[i].id);
+		free(c[i].short_id);
+		free(c[i].subject);
+		free(c[i].author);
+		free(c[i].email);
+	}
+	free(c);
+}
+
+void sbx_git_diff_release(struct sbx_git_diff *d)
+{
+	sbx_git_range_release(&d->range);
+	for (size_t i = 0; i < d->nr_files; i++) {
+		free(d->files[i].old_path);
+		free(d->files[i].new_path);
+	}
+	free(d->files);
+	d->files = NULL;
+	d->nr_files = 0;
+}
+
+void sbx_git_merge_release(struct sbx_git_merge *m)
+{
+	free(m->into);
+	free(m->old_head);
+	free(m->new_head);
+	free(m->filter);
+	m->into = m->old_head = m->new_head = m->filter = NULL;
+}

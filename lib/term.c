@@ -49,6 +49,7 @@ const char *sbx_color(FILE *f, enum sbx_color c)
 		[SBX_COLOR_RED] = "\033[31m",
 		[SBX_COLOR_BOLD] = "\033[1m",
 		[SBX_COLOR_DIM] = "\033[2m",
+		[SBX_COLOR_CYAN] = "\033[36m",
 	};
 
 	return sbx_color_enabled(f) ? codes[c] : "";
@@ -61,4 +62,65 @@ void sbx_print_colored(FILE *f, enum sbx_color c, const char *text, int width)
 	fprintf(f, "%s%s%s", sbx_color(f, c), text, sbx_color(f, SBX_COLOR_RESET));
 	for (; len < width; len++)
 		fputc(' ', f);
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes) and its code point; 0 when none. */
+static size_t utf8_at(const unsigned char *s, size_t n, unsigned *cp)
+{
+	size_t len;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		*cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		*cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		*cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and beyond U+10FFFF. */
+	if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)) ||
+	    (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static int bidi_control(unsigned cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void sbx_term_visible(struct sbx_buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (len) {
+		unsigned cp = 0;
+		size_t n = *p < 0x80 ? 1 : utf8_at(p, len, &cp);
+
+		if (*p == '\t' || *p == '\n' || (*p >= 0x20 && *p < 0x7f))
+			sbx_buf_addch(out, (char)*p);
+		else if (*p < 0x20 || *p == 0x7f)
+			sbx_buf_addf(out, "^%c", *p == 0x7f ? '?' : *p + '@');
+		else if (!n)
+			sbx_buf_addf(out, "\\x%02x", *p);
+		else if (cp <= 0x9f || bidi_control(cp))
+			sbx_buf_addf(out, "<U+%04X>", cp);
+		else
+			sbx_buf_add(out, p, n);
+		n = n ? n : 1;
+		p += n;
+		len -= n;
+	}
 }

@@ -1,7 +1,10 @@
 #ifndef SBX_TERM_H
 #define SBX_TERM_H
 
+#include <stddef.h>
 #include <stdio.h>
+
+#include "buf.h"
 
 /*
  * Output conventions every command follows.
@@ -24,6 +27,7 @@ enum sbx_color {
 	SBX_COLOR_RED,
 	SBX_COLOR_BOLD,
 	SBX_COLOR_DIM,
+	SBX_COLOR_CYAN,
 };
 
 /* A note on stderr ("sbx: building ..."), unless quiet (-q). */
@@ -35,5 +39,14 @@ int sbx_color_enabled(FILE *f);
 const char *sbx_color(FILE *f, enum sbx_color c);
 /* Prints text in colour c, then spaces up to width (escapes take no room). */
 void sbx_print_colored(FILE *f, enum sbx_color c, const char *text, int width);
+
+/*
+ * Text a sandbox wrote (a commit's subject, a line of a file) made unable to
+ * steer a terminal, appended to out: C0 controls but tab and newline as ^X,
+ * DEL as ^?, C1 controls and the bidirectional marks, embeddings, overrides
+ * and isolates as <U+XXXX> (so a line they would reorder shows as it is),
+ * bytes that are not UTF-8 as \xNN.
+ */
+void sbx_term_visible(struct sbx_buf *out, const char *s, size_t len);
 
 #endif

@@ -1,14 +1,18 @@
 #include "worktree.h"
 #include "buf.h"
 #include "gitcheck.h"
+#include "fsutil.h"
 #include "json.h"
+#include "names.h"
 #include "owner.h"
 #include "paths.h"
 #include "safefile.h"
 #include "xalloc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 char *sbx_path_normalize(const char *base, const char *path)
@@ -113,4 +117,86 @@ void sbx_worktree_prune_parents(const char *path, const char *branch)
 		}
 	}
 	free(dir);
+}
+
+/* $XDG_STATE_HOME/sbx/worktrees/HASH.json, HASH of the repository and the branch. */
+static char *base_file(const char *common_dir, const char *branch)
+{
+	struct sbx_buf key = SBX_BUF_INIT;
+	char *state = sbx_state_dir(), *hash, *path;
+
+	if (!state)
+		return NULL;
+	/* The NUL keeps "a" + "bc" apart from "ab" + "c". */
+	sbx_buf_adds(&key, common_dir);
+	sbx_buf_add(&key, "", 1);
+	sbx_buf_adds(&key, branch);
+	hash = sbx_hash_hex(key.buf, key.len, 32);
+	path = sbx_asprintf("%s/worktrees/%s.json", state, hash);
+	free(hash);
+	free(state);
+	sbx_buf_release(&key);
+	return path;
+}
+
+static int is_commit_id(const char *s)
+{
+	return s && strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
+}
+
+int sbx_worktree_base_save(const char *common_dir, const char *branch, const char *commit,
+			   const char *from)
+{
+	char *path = base_file(common_dir, branch), *dir = NULL;
+	cJSON *o;
+	int ret = -1;
+
+	if (!path)
+		return -1;
+	o = sbx_json_new_object();
+	sbx_json_add_string(o, "repository", common_dir);
+	sbx_json_add_string(o, "branch", branch);
+	sbx_json_add_string(o, "base", commit);
+	sbx_json_add_string(o, "from", from);
+	sbx_json_add_number(o, "created", (double)time(NULL));
+	dir = sbx_strndup(path, (size_t)(strrchr(path, '/') - path));
+	if (!sbx_mkdir_private(dir, 0700) && !sbx_json_write_file(path, o, 0600, 0))
+		ret = 0;
+	cJSON_Delete(o);
+	free(dir);
+	free(path);
+	return ret;
+}
+
+char *sbx_worktree_base_load(const char *common_dir, const char *branch)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	char *path = base_file(common_dir, branch), *base = NULL;
+	cJSON *o = NULL;
+	const char *repo, *name, *commit;
+
+	if (path && sbx_buf_read_file(&b, path) == 0)
+		o = cJSON_ParseWithLength(b.buf, b.len);
+	repo = sbx_json_get_string(o, "repository");
+	name = sbx_json_get_string(o, "branch");
+	commit = sbx_json_get_string(o, "base");
+	/* Another repository's or branch's under the same hash is none of this one's. */
+	if (repo && name && !strcmp(repo, common_dir) && !strcmp(name, branch) &&
+	    is_commit_id(commit))
+		base = sbx_strdup(commit);
+	sbx_clear_error();
+	cJSON_Delete(o);
+	sbx_buf_release(&b);
+	free(path);
+	return base;
+}
+
+void sbx_worktree_base_forget(const char *common_dir, const char *branch)
+{
+	char *path = base_file(common_dir, branch);
+
+	if (path && unlink(path) && errno != ENOENT)
+		sbx_warn("cannot remove '%s': %s", path, strerror(errno));
+	sbx_clear_error();
+	free(path);
 }

@@ -47,4 +47,18 @@ int sbx_worktree_remove(const char *common_dir, const char *name);
  */
 void sbx_worktree_prune_parents(const char *path, const char *branch);
 
+/*
+ * The commit `sbx wt new` started a branch at, which `sbx wt diff` and `sbx
+ * wt log` compare it with. Kept on the host in
+ * $XDG_STATE_HOME/sbx/worktrees/, one file per repository (its common
+ * directory) and branch, never in the repository: a sandbox writes that.
+ * from is what it was started from ("HEAD", the --base REF), for people.
+ */
+int sbx_worktree_base_save(const char *common_dir, const char *branch, const char *commit,
+			   const char *from);
+/* The recorded commit (hex), or NULL when none is (no error then). */
+char *sbx_worktree_base_load(const char *common_dir, const char *branch);
+/* Forgets it (the branch is deleted); nothing when there is none. */
+void sbx_worktree_base_forget(const char *common_dir, const char *branch);
+
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int branch_tip(git_repository *repo, const char *branch, git_oid *out)
+int sbx_git_branch_tip(git_repository *repo, const char *branch, git_oid *out)
 {
 	git_reference *ref = NULL;
 	git_object *commit = NULL;
@@ -34,7 +34,7 @@ int sbx_git_merged(const char *dir, const char *branch, const char *rev)
 
 	if (sbx_git_open(&repo, dir))
 		return -1;
-	if (branch_tip(repo, branch, &tip) || sbx_git_commit_id(repo, rev, &into))
+	if (sbx_git_branch_tip(repo, branch, &tip) || sbx_git_commit_id(repo, rev, &into))
 		goto out;
 	if (git_oid_equal(&tip, &into)) {
 		ret = 1;
@@ -174,15 +174,20 @@ out:
 	return ret;
 }
 
-int sbx_git_resolve(const char *dir, const char *rev)
+int sbx_git_resolve(const char *dir, const char *rev, char **out)
 {
 	git_repository *repo;
 	git_oid id;
+	char hex[GIT_OID_HEXSZ + 1];
 	int ret;
 
+	if (out)
+		*out = NULL;
 	if (sbx_git_open(&repo, dir))
 		return -1;
 	ret = sbx_git_commit_id(repo, rev, &id);
+	if (!ret && out)
+		*out = sbx_strdup(git_oid_tostr(hex, sizeof(hex), &id));
 	git_repository_free(repo);
 	return ret;
 }

@@ -26,6 +26,8 @@ int sbx_git_commit_id(git_repository *repo, const char *rev, git_oid *out);
  * that is checked out. (git_branch_delete leaks in libgit2 1.5: branch.c.)
  */
 int sbx_git_delete_branch(git_repository *repo, git_reference *ref, const char *branch);
+/* The tip of a local branch; -1 with "there is no branch" when there is none. */
+int sbx_git_branch_tip(git_repository *repo, const char *branch, git_oid *out);
 /* The branch's upstream (branch.NAME.remote and .merge); -1 when it has none. */
 int sbx_git_upstream(git_repository *repo, const char *branch, git_reference **out);
 
@@ -36,10 +38,38 @@ int sbx_git_worktree_add(const char *dir, const char *branch, const char *base,
 			 const char *path, int *created);
 int sbx_git_merged(const char *dir, const char *branch, const char *rev);
 int sbx_git_branch_delete(const char *dir, const char *branch);
-int sbx_git_resolve(const char *dir, const char *rev);
+int sbx_git_resolve(const char *dir, const char *rev, char **id);
 int sbx_git_ref_name_valid(const char *name);
 int sbx_git_index_sync(const struct sbx_git_index_sync *req);
 int sbx_git_config(const char *dir, void (*each)(const struct sbx_git_config_entry *e, void *data),
 		   void *data);
+int sbx_git_log(const char *dir, struct sbx_git_range *r, struct sbx_git_commit **out, size_t *nr);
+int sbx_git_diff(const char *dir, struct sbx_git_diff *d);
+int sbx_git_merge(const char *dir, struct sbx_git_merge *m);
+
+/*
+ * review.c, for merge.c too. The main checkout's branch (NULL when
+ * detached) and commit: 0, 1 when it has no commit yet, -1 with a message.
+ * repo is the common directory opened by itself.
+ */
+int sbx_git_main_branch(git_repository *repo, char **branch, git_oid *head);
+/* -2 with a message when branch is no valid branch name, else 0. */
+int sbx_git_check_branch_name(const char *branch);
+/* "abc1234", as short as is unique; never NULL. */
+char *sbx_git_short_id(git_repository *repo, const git_oid *id);
+
+/*
+ * snapshot.c: the work tree of the linked worktree recorded as
+ * COMMONDIR/worktrees/name (checked by the caller, top its directory) as a
+ * tree in repo, whose object database then keeps what it writes in memory
+ * and whose work tree is, from then on, a private directory holding
+ * copies of the worktree's .gitignore and .gitattributes files (which
+ * later attribute lookups read). repo must be the common directory opened
+ * for this alone. Release with sbx_git_snapshot_done.
+ */
+struct sbx_git_snapshot;
+int sbx_git_snapshot(git_repository *repo, const char *name, const char *top, git_oid *tree,
+		     struct sbx_git_snapshot **out);
+void sbx_git_snapshot_done(struct sbx_git_snapshot *s);
 
 #endif

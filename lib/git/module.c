@@ -194,6 +194,9 @@ static const struct sbx_gitmod module = {
 	.ref_name_valid = sbx_git_ref_name_valid,
 	.index_sync = sbx_git_index_sync,
 	.config = sbx_git_config,
+	.log = sbx_git_log,
+	.diff = sbx_git_diff,
+	.merge = sbx_git_merge,
 };
 
 EXPORT const struct sbx_gitmod *sbx_gitmod_entry(void)

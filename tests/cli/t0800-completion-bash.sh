@@ -144,7 +144,10 @@ test_expect_success 'subcommands and choices from the usage lines' '
 	validate
 	EOF
 	expect sbx wt "" <<-EOF &&
+	diff
+	log
 	ls
+	merge
 	new
 	rm
 	EOF
@@ -196,6 +199,27 @@ test_expect_success 'worktree branches for wt rm; branches for wt new; refs for 
 	EOF
 	expect sbx wt rm --merged v <<-EOF
 	v1.0
+	EOF
+'
+
+test_expect_success 'worktree branches and the options of wt diff, log and merge' '
+	expect sbx wt diff "" <<-EOF &&
+	feature-a
+	EOF
+	expect sbx wt merge "" <<-EOF &&
+	feature-a
+	EOF
+	expect sbx wt log feature-a --j <<-EOF &&
+	--json
+	EOF
+	expect sbx wt merge feature-a --sq <<-EOF &&
+	--squash
+	EOF
+	expect sbx wt merge feature-a --rm --del <<-EOF &&
+	--delete-branch
+	EOF
+	expect sbx wt diff feature-a --patc <<-EOF
+	--patch
 	EOF
 '
 

@@ -116,12 +116,15 @@ test_expect_success 'worktree branches, branches and refs from the repository' '
 	feature-a
 	feature-b
 	EOF
-	expect "sbx wt new x --base " <<-EOF
+	expect "sbx wt new x --base " <<-EOF &&
 	HEAD
 	feature-a
 	feature-b
 	main
 	v1.0
+	EOF
+	expect "sbx wt merge " <<-EOF
+	feature-a
 	EOF
 '
 
@@ -138,7 +141,10 @@ test_expect_success 'files, also after --option=' '
 
 test_expect_success 'a link completes as its command' '
 	expect "sbx-wt " <<-EOF
+	diff
+	log
 	ls
+	merge
 	new
 	rm
 	EOF

@@ -57,7 +57,9 @@ static void test_words(void)
 	expect("bash zsh ", "init", "--prefix", "lm", "");
 	expect("show validate ", "config", "");
 	expect(":files ", "config", "validate", "");
-	expect("new ls rm ", "wt", "");
+	expect("new ls diff log merge rm ", "wt", "");
+	expect("--squash ", "wt", "merge", "x", "--sq");
+	expect("--delete-branch ", "wt", "merge", "x", "--rm", "--del");
 	expect(":branches ", "wt", "new", "");
 	expect(":refs ", "wt", "new", "x", "--base", "");
 	expect(":refs ", "wt", "rm", "--merged", "");

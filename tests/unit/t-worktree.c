@@ -194,6 +194,7 @@ static void test_module(void)
 	char *common = sbx_asprintf("%s/.git", app);
 	size_t nr = 0;
 	int created = -1;
+	char *id = NULL;
 
 	if (!ok(git != NULL, "the module is linked in"))
 		return;
@@ -231,8 +232,12 @@ static void test_module(void)
 	is_int(git->merged(app, "two", "main"), 1, "merged: the same commit");
 	is_int(git->merged(app, "main", "one"), 1, "merged: an ancestor");
 	is_int(git->merged(app, "nope", "main"), -1, "merged: no such branch");
-	is_int(git->resolve(app, "one~1"), 0, "resolve: a revision");
-	is_int(git->resolve(app, "nope"), -1, "resolve: nothing");
+	is_int(git->resolve(app, "one~1", NULL), 0, "resolve: a revision");
+	is_int(git->resolve(app, "nope", &id), -1, "resolve: nothing");
+	ok(id == NULL, "resolve: and no id");
+	is_int(git->resolve(app, "refs/heads/one", &id), 0, "resolve: a branch");
+	ok(id && strlen(id) == 40, "resolve: its commit's id");
+	free(id);
 	is_int(sbx_worktree_remove(common, "two"), 0, "remove");
 	ok(access(two, F_OK) != 0, "remove: the directory is gone");
 	ok(!succeeds("test -e app/.git/worktrees/two"), "remove: and its record");
@@ -254,6 +259,122 @@ static void test_module(void)
 	free(common);
 }
 
+/* Where sbx wt new started a branch: on the host, per repository and branch. */
+static void test_base_records(void)
+{
+	char *state = sbx_asprintf("%s/state", scratch);
+	const char *a = "0123456789abcdef0123456789abcdef01234567";
+
+	setenv("XDG_STATE_HOME", state, 1);
+	ok(sbx_worktree_base_load("/r/.git", "b") == NULL, "base: none recorded");
+	is_int(sbx_worktree_base_save("/r/.git", "b", a, "HEAD"), 0, "base: recorded");
+	check(sbx_worktree_base_load("/r/.git", "b"), a, "base: read back");
+	ok(sbx_worktree_base_load("/r/.git", "c") == NULL, "base: per branch");
+	ok(sbx_worktree_base_load("/other/.git", "b") == NULL, "base: per repository");
+	ok(sbx_worktree_base_load("/r/.git\nb", "") == NULL, "base: names kept apart");
+	ok(succeeds("test \"$(stat -c %a state/sbx/worktrees)\" = 700"), "base: a private directory");
+	ok(succeeds("grep -q '\"repository\":\"/r/.git\",\"branch\":\"b\"' state/sbx/worktrees/*.json"),
+	   "base: the file names what it is for");
+	/* A file whose content names another repository (copied, or a collision) is not this one's. */
+	sh("sed -i 's|/r/.git|/x/.git|' state/sbx/worktrees/*.json");
+	ok(sbx_worktree_base_load("/r/.git", "b") == NULL, "base: only when the file says so");
+	sh("for f in state/sbx/worktrees/*.json; do echo '{\"repository\":\"/r/.git\","
+	   "\"branch\":\"b\",\"base\":\"../../etc\"}' >$f; done");
+	ok(sbx_worktree_base_load("/r/.git", "b") == NULL, "base: only a commit id");
+	sh("for f in state/sbx/worktrees/*.json; do echo 'not json' >$f; done");
+	ok(sbx_worktree_base_load("/r/.git", "b") == NULL, "base: not JSON is none");
+	is_int(sbx_worktree_base_save("/r/.git", "b", a, "main"), 0, "base: recorded again");
+	sbx_worktree_base_forget("/r/.git", "b");
+	ok(sbx_worktree_base_load("/r/.git", "b") == NULL, "base: forgotten");
+	sbx_worktree_base_forget("/r/.git", "b");
+	ok(succeeds("test -z \"$(ls state/sbx/worktrees)\""), "base: nothing left");
+	free(state);
+	unsetenv("XDG_STATE_HOME");
+}
+
+/* What a branch is compared with: its start, or a later merge-base. */
+static void test_range(const struct sbx_gitmod *git)
+{
+	struct sbx_git_range r;
+	struct sbx_git_commit *c = NULL;
+	size_t nr = 0;
+	char *app = sbx_asprintf("%s/rng", scratch), *start = NULL, *mb = NULL;
+
+	sh("git init -q -b main rng && cd rng && git commit -q --allow-empty -m one && "
+	   "git branch other && git commit -q --allow-empty -m two && git branch feat && "
+	   "git checkout -q feat && git commit -q --allow-empty -m f1 && git checkout -q main");
+	is_int(git->resolve(app, "main", &start), 0, "range: the start");
+	memset(&r, 0, sizeof(r));
+	r.branch = "feat";
+	is_int(git->log(app, &r, &c, &nr), 0, "range: nothing recorded");
+	is_str(r.kind, "merge-base", "range: the merge-base then");
+	is_str(r.base, start, "range: which is main");
+	is_str(r.into, "main", "range: with the main checkout's branch");
+	is_int(nr, 1, "range: one commit");
+	if (nr == 1)
+		is_str(c[0].subject, "f1", "range: its subject");
+	sbx_git_commits_free(c, nr);
+	sbx_git_range_release(&r);
+
+	/* Started at "other", an ancestor of main: the start is earlier, and wins. */
+	sh("cd rng && git branch -f feat2 other && git checkout -q feat2 && "
+	   "git commit -q --allow-empty -m g1 && git checkout -q main");
+	is_int(git->resolve(app, "other", &mb), 0, "range: another start");
+	memset(&r, 0, sizeof(r));
+	r.branch = "feat2";
+	r.recorded = mb;
+	is_int(git->log(app, &r, &c, &nr), 0, "range: recorded");
+	is_str(r.kind, "start", "range: the start counts");
+	is_int(nr, 1, "range: the branch's commits only");
+	sbx_git_commits_free(c, nr);
+	sbx_git_range_release(&r);
+
+	/* Merged main since: the merge-base is later than the start, and wins. */
+	sh("cd rng && git checkout -q feat2 && git merge -q --no-edit main && git checkout -q main");
+	memset(&r, 0, sizeof(r));
+	r.branch = "feat2";
+	r.recorded = mb;
+	is_int(git->log(app, &r, &c, &nr), 0, "range: main merged");
+	is_str(r.kind, "merge-base", "range: the later merge-base");
+	is_int(nr, 2, "range: g1 and the merge");
+	sbx_git_commits_free(c, nr);
+	sbx_git_range_release(&r);
+
+	/* A recorded commit the branch no longer grows from is no start. */
+	memset(&r, 0, sizeof(r));
+	r.branch = "feat";
+	r.recorded = "0123456789abcdef0123456789abcdef01234567";
+	is_int(git->log(app, &r, &c, &nr), 0, "range: a start that is no commit");
+	is_str(r.kind, "merge-base", "range: ignored");
+	sbx_git_commits_free(c, nr);
+	sbx_git_range_release(&r);
+
+	/* No shared history: the whole branch. */
+	sh("cd rng && git checkout -q --orphan lone && git commit -q --allow-empty -m l1 && "
+	   "git commit -q --allow-empty -m l2 && git checkout -q main");
+	memset(&r, 0, sizeof(r));
+	r.branch = "lone";
+	is_int(git->log(app, &r, &c, &nr), 0, "range: unrelated");
+	is_str(r.kind, "none", "range: no base");
+	ok(r.base == NULL, "range: none named");
+	is_int(nr, 2, "range: all of it");
+	sbx_git_commits_free(c, nr);
+	sbx_git_range_release(&r);
+
+	memset(&r, 0, sizeof(r));
+	r.branch = "nope";
+	is_int(git->log(app, &r, &c, &nr), -1, "range: no such branch");
+	like(sbx_last_error(), "there is no branch 'nope'", "range: says so");
+	sbx_git_range_release(&r);
+	memset(&r, 0, sizeof(r));
+	r.branch = "a..b";
+	is_int(git->log(app, &r, &c, &nr), -2, "range: an invalid name is the caller's mistake");
+	sbx_git_range_release(&r);
+	free(start);
+	free(mb);
+	free(app);
+}
+
 int main(void)
 {
 
@@ -269,6 +390,8 @@ int main(void)
 	test_sandboxes();
 	test_prune_parents();
 	test_module();
+	test_base_records();
+	test_range(sbx_gitmod());
 	scratch_done();
 	return done_testing();
 }
