@@ -108,6 +108,9 @@ int sbx_wt_check_removable(const struct sbx_git_worktree *w, int running, int fo
 	if (w->dirty > 0)
 		return sbx_error("'%s' has changes: commit or discard them, or use --force",
 				 w->path);
+	if (w->dirty < 0 && !w->missing && !w->bare)
+		return sbx_error("cannot tell whether '%s' has changes: look at it, then use --force",
+				 w->path);
 	if (running)
 		return sbx_error("a sandbox is running in '%s': end it (sbx stop NAME, see "
 				 "'sbx ls') or use --force", w->path);

@@ -10,9 +10,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *oid_hex(const git_oid *id)
@@ -93,6 +96,50 @@ static int is_dirty(git_repository *repo)
 	return found;
 }
 
+/* Long enough for libgit2 to look at a large work tree; a FIFO never answers. */
+#define DIRTY_MS 30000
+
+/*
+ * is_dirty, in a child of its own with DIRTY_MS to answer: libgit2 reads the
+ * work tree's .gitignore and .gitattributes files by path, and the sandbox
+ * writes them; one made a FIFO would hold sbx forever. 1, 0, or -1 when it
+ * cannot tell (said once).
+ */
+static int is_dirty_bounded(git_repository *repo, const char *path)
+{
+	struct pollfd pf;
+	int p[2], ret = -1, r;
+	char answer = 0;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int d = is_dirty(repo);
+
+		close(p[0]);
+		answer = d < 0 ? 'e' : d ? '1' : '0';
+		_exit(write(p[1], &answer, 1) == 1 ? 0 : 1);
+	}
+	close(p[1]);
+	pf = (struct pollfd){ p[0], POLLIN, 0 };
+	while ((r = poll(&pf, 1, DIRTY_MS)) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && r == 1 && read(p[0], &answer, 1) == 1)
+		ret = answer == '1' ? 1 : answer == '0' ? 0 : -1;
+	else if (pid > 0)
+		sbx_warn("cannot tell whether '%s' has changes: looking took longer than %d s "
+			 "(a FIFO where git reads a .gitignore?)", path, DIRTY_MS / 1000);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(p[0]);
+	return ret;
+}
+
 /* base: the branch's upstream, else the main worktree's branch (unless it is that branch). */
 static void count(git_repository *repo, struct sbx_git_worktree *w,
 		  const struct sbx_git_worktree *main_wt)
@@ -125,7 +172,7 @@ static void describe(git_repository *repo, struct sbx_git_worktree *w, unsigned 
 {
 	read_head(repo, w);
 	if ((flags & SBX_GIT_WT_STATUS) && !w->bare)
-		w->dirty = is_dirty(repo);
+		w->dirty = is_dirty_bounded(repo, w->path);
 }
 
 /*

@@ -121,6 +121,19 @@ test_expect_success 'removal never follows a link out of the worktree' '
 	intact
 '
 
+test_expect_success 'a FIFO where git reads a .gitignore: ls and rm give up in time, rm refuses' '
+	new fifo &&
+	mkfifo "$WTS/fifo/.gitignore" &&
+	(cd app && timeout 60 "$SBX" wt ls >../out 2>../err) &&
+	test_grep "cannot tell whether .$WTS/fifo. has changes" err &&
+	test_grep "fifo" out &&
+	(cd app && test_expect_code 1 timeout 60 "$SBX" wt rm fifo 2>../err) &&
+	test_grep "cannot tell whether .$WTS/fifo. has changes: look at it, then use --force" err &&
+	test -p "$WTS/fifo/.gitignore" &&
+	(cd app && "$SBX" wt rm --force fifo >/dev/null) &&
+	! test -e "$WTS/fifo"
+'
+
 test_expect_success 'the main checkout by its path is never removed' '
 	(cd app && test_expect_code 1 "$SBX" wt rm --force "$APP" 2>../err) &&
 	test_grep -F "'"'"'$APP'"'"' is the main checkout, which sbx wt rm never removes" err &&
