@@ -8,14 +8,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Writes all of data, resuming after short writes and EINTR; -1 with errno set on failure. */
-static int write_all(int fd, const void *data, size_t len)
+int sbx_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -24,6 +24,12 @@ static int write_all(int fd, const void *data, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd w = { fd, POLLOUT, 0 };
+
+			poll(&w, 1, -1);
+			continue;
+		}
 		if (n < 0)
 			return -1;
 		p += n;
@@ -284,7 +290,7 @@ int sbx_write_file(const char *path, const void *data, size_t len, int mode)
 		ret = sbx_error_errno("cannot write '%s'", tmp);
 		goto out;
 	}
-	if (write_all(fd, data, len))
+	if (sbx_write_all(fd, data, len))
 		ret = sbx_error_errno("cannot write '%s'", tmp);
 	if (close(fd) && !ret)
 		ret = sbx_error_errno("cannot write '%s'", tmp);

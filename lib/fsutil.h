@@ -16,6 +16,11 @@
  */
 int sbx_copy_tree(const char *src, const char *dst);
 /* Writes data to path (created with mode, replaced atomically). */
+/*
+ * Writes all of data to fd, resuming after short writes, EINTR and (on a
+ * non-blocking descriptor) EAGAIN; -1 with errno set on failure.
+ */
+int sbx_write_all(int fd, const void *data, size_t len);
 int sbx_write_file(const char *path, const void *data, size_t len, int mode);
 
 #endif

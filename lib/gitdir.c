@@ -516,7 +516,7 @@ static int write_locked(const char *dir, const char *name, const struct sbx_buf 
 		ret = sbx_error_errno("cannot lock '%s'", path);
 		goto out;
 	}
-	if (write(fd, data->buf, data->len) != (ssize_t)data->len)
+	if (sbx_write_all(fd, data->buf, data->len))
 		ret = sbx_error_errno("cannot write '%s'", lock);
 	if (close(fd) && !ret)
 		ret = sbx_error_errno("cannot write '%s'", lock);

@@ -3,6 +3,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "error.h"
+#include "fsutil.h"
 #include "net-http.h"
 #include "net-policy.h"
 #include "xalloc.h"
@@ -181,21 +182,6 @@ static int dial(const char *host, const char *port)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Copies in to out and back, both ways, each half closed when its source ends. */
 static int pump(int a_in, int a_out, int b)
 {
@@ -294,7 +280,7 @@ int sbx_net_connect(const char *host, const char *port)
 		sbx_buf_adds(&req, "\r\n");
 	}
 	sbx_buf_adds(&req, "\r\n");
-	if (write_all(fd, req.buf, req.len)) {
+	if (sbx_write_all(fd, req.buf, req.len)) {
 		sbx_error_errno("cannot write to the proxy");
 		goto out;
 	}

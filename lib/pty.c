@@ -1,6 +1,7 @@
 /* The relayed terminal of a sandbox's tmux client (pty.h). */
 #include "pty.h"
 #include "error.h"
+#include "fsutil.h"
 #include "spawn.h"
 #include "tty.h"
 
@@ -81,27 +82,6 @@ static void on_signal(int sig)
 static const int caught[] = { SIGWINCH, SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGQUIT };
 #define NR_CAUGHT (sizeof(caught) / sizeof(caught[0]))
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd w = { fd, POLLOUT, 0 };
-
-			poll(&w, 1, -1);
-			continue;
-		}
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void copy_size(int master)
 {
 	struct winsize ws;
@@ -120,7 +100,7 @@ static void drain(int master)
 	ssize_t n;
 
 	for (int i = 0; i < 16 && (n = read(master, buf, sizeof(buf))) > 0; i++)
-		if (write_all(STDOUT_FILENO, buf, (size_t)n))
+		if (sbx_write_all(STDOUT_FILENO, buf, (size_t)n))
 			break;
 }
 
@@ -210,7 +190,7 @@ int sbx_pty_relay(int master, pid_t child)
 		}
 		if (master >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			n = read(master, buf, sizeof(buf));
-			if (n > 0 && write_all(STDOUT_FILENO, buf, (size_t)n)) {
+			if (n > 0 && sbx_write_all(STDOUT_FILENO, buf, (size_t)n)) {
 				/* The terminal is gone: hang the program up. */
 				in_open = 0;
 				close(master);
