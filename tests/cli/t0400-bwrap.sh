@@ -139,11 +139,12 @@ test_expect_success 'a missing command is 127' '
 	test_grep "^sbx shell: .no-such-command-here. was not found in the sandbox$" err
 '
 
-# bwrap's arguments after "--", one a line, for `sbx shell -- CMD...`.
+# The command bwrap runs after /usr/bin/env resets the signals, one word a line,
+# for `sbx shell -- CMD...`.
 mkdir -p "$TRASH/capture"
 cat >"$TRASH/capture/bwrap" <<EOF
 #!/bin/sh
-printf '%s\n' "\$@" | sed '1,/^--\$/d' >"$TRASH/capture/command"
+printf '%s\n' "\$@" | sed '1,/^--default-signal=INT,QUIT\$/d' >"$TRASH/capture/command"
 exec bwrap "\$@"
 EOF
 chmod +x "$TRASH/capture/bwrap"
