@@ -386,7 +386,8 @@ static char *guest_path(const char *guest, const struct sandbox_user *u)
 
 /*
  * With notifications on: the host's sbx binary (it needs only libc and
- * libcjson, from the /usr the sandbox has) and, once the session is
+ * libcjson, from the /usr the sandbox has), with `sbx-hook` beside it as a
+ * link (argv[0] dispatch: the name the README gives the hook), and, once the session is
  * registered, its socket's directory, read-only: the sandbox connects to
  * the socket and can put nothing beside it. The user's socket is never
  * bound: a sandbox reaches its own session's socket only.
@@ -400,7 +401,8 @@ static int bind_notify(const struct sbx_session *s, struct sbx_strvec *a)
 	exe = sbx_self_exe();
 	if (!exe)
 		return -1;
-	sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx", NULL });
+	sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx",
+		"--symlink", "sbx", SBX_BIN_DIR "/sbx-hook", NULL });
 	if (s->notify_dir)
 		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", s->notify_dir, NOTIFY_DIR, NULL });
 	free(exe);

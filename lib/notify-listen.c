@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,16 +43,24 @@ static void listener_release(struct sbx_notify_listener *l)
 	l->fd = l->pidfd = -1;
 }
 
-/* A listening socket bound to leaf in the directory dirfd; its identity in *st. */
+/*
+ * A listening socket at leaf in the directory dirfd; its identity in *st.
+ * It is bound under a name of its own and renamed to leaf once it listens,
+ * replacing a stale one: a client never finds a socket there that refuses
+ * it while a server is starting, and one that waits for the socket to
+ * appear (sbx_notify_post) can connect as soon as it sees it.
+ */
 static int bind_at(int dirfd, const char *leaf, const char *path, struct stat *st)
 {
 	struct sockaddr_un sa;
-	int fd, here = -1, ret = -1;
+	char tmp[64];
+	int fd, here = -1, ret = -1, bound = 0;
 	mode_t old;
 
+	snprintf(tmp, sizeof(tmp), ".new-%ld.sock", (long)getpid());
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, leaf, strlen(leaf) + 1);
+	memcpy(sa.sun_path, tmp, strlen(tmp) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return sbx_error_errno("cannot create a socket");
@@ -64,6 +73,7 @@ static int bind_at(int dirfd, const char *leaf, const char *path, struct stat *s
 		sbx_error_errno("cannot enter the directory of '%s'", path);
 		goto out;
 	}
+	unlinkat(dirfd, tmp, 0);
 	old = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
@@ -74,15 +84,23 @@ static int bind_at(int dirfd, const char *leaf, const char *path, struct stat *s
 		sbx_error_errno("cannot bind '%s'", path);
 		goto out;
 	}
+	bound = 1;
 	ret = -1;
-	if (fstatat(dirfd, leaf, st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st->st_mode) ||
-	    listen(fd, SOMAXCONN) || fcntl(fd, F_SETFL, O_NONBLOCK)) {
+	if (listen(fd, SOMAXCONN) || fcntl(fd, F_SETFL, O_NONBLOCK) ||
+	    renameat(dirfd, tmp, dirfd, leaf)) {
+		sbx_error_errno("cannot listen on '%s'", path);
+		goto out;
+	}
+	bound = 0;
+	if (fstatat(dirfd, leaf, st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st->st_mode)) {
 		sbx_error_errno("cannot listen on '%s'", path);
 		unlinkat(dirfd, leaf, 0);
 		goto out;
 	}
 	ret = 0;
 out:
+	if (bound)
+		unlinkat(dirfd, tmp, 0);
 	if (here >= 0)
 		close(here);
 	if (ret) {
@@ -101,8 +119,9 @@ static int open_private_dir(const char *dir)
 }
 
 /*
- * Removes a socket at leaf in dirfd that nothing answers on; one that
- * answers, or anything that is not a socket, is an error.
+ * A socket at leaf in dirfd that nothing answers on is left to be replaced
+ * (bind_at renames over it); one that answers, or anything that is not a
+ * socket, is an error.
  */
 static int remove_stale(int dirfd, const char *leaf, const char *path, int *replaced)
 {
@@ -118,8 +137,6 @@ static int remove_stale(int dirfd, const char *leaf, const char *path, int *repl
 		close(fd);
 		return sbx_error("something listens on '%s' already", path);
 	}
-	if (unlinkat(dirfd, leaf, 0) && errno != ENOENT)
-		return sbx_error_errno("cannot remove the stale socket '%s'", path);
 	if (replaced)
 		*replaced = 1;
 	return 0;

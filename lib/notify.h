@@ -183,6 +183,30 @@ int sbx_notify_write_all(int fd, const char *buf, size_t len, long long deadline
 int sbx_notify_read_line(int fd, struct sbx_buf *b, long long deadline_ms);
 
 /*
+ * Hands line (newline included) to the server on the socket at path and
+ * waits until the server has read it: it closes the connection only after
+ * reading to its end (notify-post.c). A connection reset unread, a socket
+ * nothing listens on (a server restarting) or one not there yet are tried
+ * again until the deadline (CLOCK_MONOTONIC ms); a full backlog is waited
+ * for. Returns 0, or -1 with errno set (no message recorded).
+ */
+int sbx_notify_post(const char *path, const char *line, size_t len, long long deadline_ms);
+
+/*
+ * Waiting for a socket to appear in its directory: inotify on Linux,
+ * a short sleep elsewhere. arm before the try that may fail, then wait
+ * (0 on a change, -1 past the deadline).
+ */
+struct sbx_notify_waiter {
+	int fd;
+	char *dir;
+};
+void sbx_notify_waiter_init(struct sbx_notify_waiter *w, const char *socket_path);
+int sbx_notify_waiter_arm(struct sbx_notify_waiter *w);
+int sbx_notify_waiter_wait(struct sbx_notify_waiter *w, long long deadline_ms);
+void sbx_notify_waiter_release(struct sbx_notify_waiter *w);
+
+/*
  * Makes sure a server listens on the socket: one connect when it does;
  * otherwise starts `sbx notify serve` detached and waits until it says it
  * listens. Starters serialise on a lock, so two runs start one server.
