@@ -108,7 +108,7 @@ static void send_line(const struct sbx_buf *line, long long deadline)
 static int cmd_hook(int argc, char **argv, struct sbx_ctx *ctx)
 {
 	struct sbx_buf payload = SBX_BUF_INIT, line = SBX_BUF_INIT;
-	struct sbx_notify_origin o;
+	struct sbx_notify_origin o = { NULL, NULL, NULL, 0, NULL, NULL };
 	const char *agent = NULL, *arg = NULL;
 	long long start = clock_ms(CLOCK_MONOTONIC);
 

@@ -827,6 +827,9 @@ static int run(struct sbx_session *s)
 		recorded = 0;
 	else if (git.nr_repos && sbx_gitdir_sync(&git, 0))
 		sbx_warn("%s", sbx_last_error());
+	/* The owner, to the end: the agent's exit code is this run's news (agent-status.h). */
+	if (!handed_over)
+		sbx_notify_session_exit(s, name, code);
 out:
 	s->gitdir = NULL;
 	sbx_gitdir_release(&git);

@@ -123,7 +123,8 @@ static void check_lines(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sbx_notify_origin o = { "/home/u/app", "sbx-app-1a2b3c-k3x9q", "claude", 1 };
+	struct sbx_notify_origin o = { "/home/u/app", "sbx-app-1a2b3c-k3x9q", "claude", 1,
+					   "app", "feat/x" };
 	struct sbx_buf line = SBX_BUF_INIT, clean = SBX_BUF_INIT;
 	struct sbx_notify_event ev;
 	cJSON *req = NULL;

@@ -10,7 +10,7 @@
 #include "xalloc.h"
 
 static const struct sbx_notify_origin origin = {
-	"/home/u/my-app/", "sbx-my-app-1a2b3c-k3x9q", "claude", 1718000000123LL,
+	"/home/u/my-app/", "sbx-my-app-1a2b3c-k3x9q", "claude", 1718000000123LL, NULL, NULL,
 };
 
 #define MIB (1024 * 1024)
@@ -138,8 +138,8 @@ static void test_parse(void)
 static void test_trusted(void)
 {
 	static const struct sbx_notify_origin mine = { "/home/u/mine", "sbx-mine-1a2b3c-aaaaa",
-		"codex", 0 };
-	static const struct sbx_notify_origin bare = { NULL, NULL, NULL, 0 };
+		"codex", 0, NULL, NULL };
+	static const struct sbx_notify_origin bare = { NULL, NULL, NULL, 0, NULL, NULL };
 	const char *forged = "{\"v\":1,\"project\":\"/home/u/other\",\"sandbox\":\"sbx-other-9f8e7d-bbbbb\","
 			     "\"agent\":\"claude\",\"event\":{\"hook_event_name\":\"Stop\"}}";
 	struct sbx_notify_event ev;
