@@ -299,8 +299,14 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o);
 
 /* ------------------------------------------------------------- agent wiring */
 
-/* The events to wire: notify.events, or none when notify.enabled is false. */
+/* The events that become notifications: notify.events, or none when notify.enabled is false. */
 void sbx_hook_events(const struct sbx_config *cfg, struct sbx_strvec *events);
+/*
+ * The events to wire: those, then what the agents' states need
+ * (UserPromptSubmit, PreToolUse, PostToolUse, Notification, Stop); none
+ * when notify.enabled is false.
+ */
+void sbx_hook_wired_events(const struct sbx_config *cfg, struct sbx_strvec *events);
 /*
  * Claude Code's settings.json: {"hooks": {EVENT: [{"matcher": "", "hooks":
  * [{"type": "command", "command": "sbx hook --agent claude", "timeout": 5}]}]}}.
