@@ -185,10 +185,9 @@ int sbx_notify_read_line(int fd, struct sbx_buf *b, long long deadline_ms)
 /* How long `sbx run` waits for the server to make its session's socket. */
 #define REGISTER_TIMEOUT_MS 5000
 
-/* One request on the user's socket and its answer, within REGISTER_TIMEOUT_MS. */
-static int ask_server(const cJSON *req, cJSON **answer)
+int sbx_notify_ask(const cJSON *req, cJSON **answer, int timeout_ms)
 {
-	long long deadline = sbx_notify_now_ms() + REGISTER_TIMEOUT_MS;
+	long long deadline = sbx_notify_now_ms() + timeout_ms;
 	struct sbx_buf line = SBX_BUF_INIT, got = SBX_BUF_INIT;
 	char *path = sbx_notify_socket_path();
 	int fd = -1, ret = -1;
@@ -198,7 +197,7 @@ static int ask_server(const cJSON *req, cJSON **answer)
 	sbx_buf_addch(&line, '\n');
 	if (!path)
 		goto out;
-	fd = sbx_notify_connect(path, REGISTER_TIMEOUT_MS);
+	fd = sbx_notify_connect(path, timeout_ms);
 	if (fd < 0) {
 		sbx_error_errno("no notification server on '%s'", path);
 		goto out;
@@ -248,7 +247,7 @@ int sbx_notify_register(const struct sbx_notify_registration *r)
 	for (size_t i = 0; sbx_notify_desktop_vars[i]; i++)
 		add_if(desktop, sbx_notify_desktop_vars[i], getenv(sbx_notify_desktop_vars[i]));
 	sbx_json_add_number(reg, "registered", (double)sbx_agent_now());
-	if (ask_server(req, &doc))
+	if (sbx_notify_ask(req, &doc, REGISTER_TIMEOUT_MS))
 		goto out;
 	error = sbx_json_get_string(doc, "error");
 	if (error)
@@ -271,7 +270,7 @@ void sbx_notify_exited(const char *name, int code)
 	sbx_json_add_string(exit, "name", name);
 	sbx_json_add_number(exit, "code", code);
 	/* The server sees the session end anyway; only the code would be missing. */
-	if (ask_server(req, &doc))
+	if (sbx_notify_ask(req, &doc, REGISTER_TIMEOUT_MS))
 		sbx_clear_error();
 	cJSON_Delete(req);
 	cJSON_Delete(doc);

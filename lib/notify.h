@@ -166,6 +166,12 @@ char *sbx_notify_log_path(void);
 #define SBX_NOTIFY_SESSION_SOCKET "notify.sock"
 char *sbx_notify_session_dir(const char *name);
 
+/*
+ * One request on the user's socket and the server's one-line answer
+ * (*answer the caller's), within timeout_ms; -1 with a message.
+ */
+int sbx_notify_ask(const cJSON *req, cJSON **answer, int timeout_ms);
+
 /* What the host's `sbx run` says of its session when it registers it. */
 struct sbx_notify_registration {
 	const char *name;	/* the run's name (its owner record's) */
