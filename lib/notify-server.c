@@ -556,6 +556,9 @@ static void server_release(struct sbx_notify_server *srv)
 	for (size_t i = 0; i < srv->nr_clients; i++)
 		sbx_notify_client_close(&srv->clients[i]);
 	free(srv->clients);
+	/* Removing the listeners below looks for their clients: there are none now. */
+	srv->clients = NULL;
+	srv->nr_clients = srv->alloc_clients = 0;
 	sbx_notify_queue_release(&srv->q);
 	sbx_notify_agents_release(srv);
 	sbx_strvec_clear(&srv->desktop);

@@ -277,6 +277,19 @@ test_expect_success 'sbx attach without a name: the agent that has waited longes
 	stats_wait closed=5
 '
 
+# A watcher while the server stops, and the next run starts another.
+"$SBX" ls --watch >"$TRASH/rewatch.out" 2>&1 &
+REWATCH=$!
+BG="$BG $REWATCH"
+test_wait_for "grep -q \"exited 5 app t1\" \"$TRASH/rewatch.out\""
+stop_server TERM
+(cd "$APP" && "$SBX" shell -- true) >"$TRASH/shell.out" 2>&1
+test_expect_success 'a watcher outlives the server: watched again, the next run'"'"'s changes shown' '
+	test_wait_for "grep -q \" exited 0 app main\\$\" \"$TRASH/rewatch.out\"" &&
+	kill -0 "$REWATCH" &&
+	kill "$REWATCH"
+'
+
 test_expect_success 'a sandbox cannot watch the agents, nor read their messages' '
 	cat >"$TOOLS/peek" <<-\EOF &&
 	#!/usr/bin/python3
