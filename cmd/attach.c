@@ -1,5 +1,6 @@
 /* sbx attach: the terminal back to an agent a run keeps in tmux (tmux.h). */
 #include "cmd.h"
+#include "agent-status.h"
 #include "backend.h"
 #include "error.h"
 #include "json.h"
@@ -11,13 +12,47 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The only run in tmux of this project, else the only one anywhere; NULL after saying why. */
+/*
+ * Of the runs in tmux, the one whose agent has waited for the user longest:
+ * a question (waiting) before a finished turn (done), the oldest first.
+ */
+static const char *waited_longest(const cJSON *all)
+{
+	struct sbx_agent_status *agents;
+	const struct sbx_agent_status *best = NULL;
+	const char *found = NULL;
+	size_t nr;
+
+	sbx_agent_status_list(&agents, &nr);
+	for (const cJSON *e = all->child; e; e = e->next) {
+		const char *name = sbx_json_get_string(e, "name");
+		const struct sbx_agent_status *st = sbx_agent_status_find(agents, nr, name);
+
+		if (!sbx_json_get_string(e, "tmux") || !st ||
+		    (st->state != SBX_AGENT_WAITING && st->state != SBX_AGENT_DONE))
+			continue;
+		if (!best || (st->state == SBX_AGENT_WAITING && best->state == SBX_AGENT_DONE) ||
+		    (st->state == best->state && st->since < best->since)) {
+			best = st;
+			found = name;
+		}
+	}
+	sbx_agent_status_list_free(agents, nr);
+	return found;
+}
+
+/*
+ * The run in tmux whose agent has waited longest, else the only run in tmux
+ * of this project, else the only one anywhere; NULL after saying why.
+ */
 static const char *choose(const cJSON *all, const struct sbx_ctx *ctx, int *code)
 {
 	struct sbx_project p;
-	const char *dir = NULL, *found = NULL;
+	const char *dir = NULL, *found = waited_longest(all);
 	int nr = 0;
 
+	if (found)
+		return found;
 	if (!sbx_project_detect(&p, NULL))
 		dir = p.dir;
 	sbx_clear_error();
@@ -95,8 +130,9 @@ const struct sbx_cmd sbx_cmd_attach = {
 	.summary = "reattach to an agent kept running in tmux",
 	.usage = "sbx attach [NAME]",
 	.description = "Attaches the terminal to the tmux session of a run started with --tmux (or\n"
-		"\"tmux\": true): NAME as 'sbx ls' shows it, else the only such run of the project,\n"
-		"else the only one. Detach again with C-b d; closing the terminal detaches too.\n"
+		"\"tmux\": true): NAME as 'sbx ls' shows it; without NAME the one whose agent has waited\n"
+		"for you longest (a question before a finished turn), else the only such run of the\n"
+		"project, else the only one. Detach again with C-b d; closing the terminal detaches too.\n"
 		"The exit code is the agent's when it ends while attached, else 0.",
 	.exec = cmd_attach,
 };

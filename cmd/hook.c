@@ -11,7 +11,11 @@
  * It never holds the agent up and never fails it: Claude Code takes exit
  * code 2 as "block". Whatever happens (no socket, a hung server, stdin that
  * never ends, is huge, or is not JSON, flags it does not know) it exits 0
- * within STDIN_MS + SEND_MS.
+ * within STDIN_MS + SEND_MS. It waits until the server has read the line
+ * (sbx_notify_post): a server restarting, or one whose backlog is full, is
+ * waited for within SEND_MS, so that a burst of events around a restart
+ * loses none; a server that is up reads it within a fraction of a
+ * millisecond.
  */
 #include "cmd.h"
 #include "buf.h"
@@ -30,7 +34,7 @@
 
 #define STDIN_MAX (4 * 1024 * 1024)
 #define STDIN_MS 250
-#define SEND_MS 250
+#define SEND_MS 1000
 
 /* For help only: the command parses its arguments itself, so a bad one never fails it. */
 static const struct sbx_option options[] = {
@@ -90,25 +94,21 @@ static void send_line(const struct sbx_buf *line, long long deadline)
 {
 	const char *path = getenv("SBX_NOTIFY_SOCKET");
 	char *own = NULL;
-	int fd;
 
 	if (!path || !*path)
 		path = own = sbx_notify_socket_path();
 	if (!path)
 		return;
-	fd = sbx_notify_connect(path, (int)(deadline - clock_ms(CLOCK_MONOTONIC)));
-	if (fd < 0 || sbx_notify_write_all(fd, line->buf, line->len, deadline))
+	if (sbx_notify_post(path, line->buf, line->len, deadline))
 		fprintf(stderr, "sbx hook: cannot send the event to '%s': %s\n", path,
 			strerror(errno));
-	if (fd >= 0)
-		close(fd);
 	free(own);
 }
 
 static int cmd_hook(int argc, char **argv, struct sbx_ctx *ctx)
 {
 	struct sbx_buf payload = SBX_BUF_INIT, line = SBX_BUF_INIT;
-	struct sbx_notify_origin o;
+	struct sbx_notify_origin o = { NULL, NULL, NULL, 0, NULL, NULL };
 	const char *agent = NULL, *arg = NULL;
 	long long start = clock_ms(CLOCK_MONOTONIC);
 
@@ -151,7 +151,7 @@ const struct sbx_cmd sbx_cmd_hook = {
 	.description = "The agents' hook command. Reads the event from stdin (Claude Code) or from the\n"
 		"last argument (Codex), adds SBX_PROJECT, SBX_SANDBOX and the agent, and writes one\n"
 		"line of JSON to $SBX_NOTIFY_SOCKET (default: the host's own notification socket).\n"
-		"Always exits 0, within half a second, whatever happens.",
+		"Always exits 0, within a second and a quarter, whatever happens.",
 	.options = options,
 	.exec = cmd_hook,
 	.flags = SBX_CMD_RAW_ARGS,

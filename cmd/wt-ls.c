@@ -1,5 +1,6 @@
-/* sbx wt ls: the worktrees, their state and their sandboxes. */
+/* sbx wt ls: the worktrees, their state, their sandboxes and what their agents do. */
 #include "wt.h"
+#include "agent-status.h"
 #include "error.h"
 #include "json.h"
 #include "owner.h"
@@ -20,7 +21,30 @@ static const char *state(const struct sbx_git_worktree *w)
 	return w->dirty > 0 ? "dirty" : w->dirty == 0 ? "clean" : "unknown";
 }
 
-static cJSON *to_json(const struct sbx_git_worktree *w, const cJSON *sandboxes)
+/*
+ * The agent of the worktree at path: its session's that lives, else the
+ * last one's that ended (its exit code); NULL when none is known.
+ */
+static const struct sbx_agent_status *agent_in(const struct sbx_agent_status *list, size_t nr,
+					       const char *path)
+{
+	const struct sbx_agent_status *best = NULL;
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct sbx_agent_status *st = &list[i];
+		int live = st->state != SBX_AGENT_EXITED;
+
+		if (!st->project || strcmp(st->project, path))
+			continue;
+		if (!best || (live && best->state == SBX_AGENT_EXITED) ||
+		    (live == (best->state != SBX_AGENT_EXITED) && st->since > best->since))
+			best = st;
+	}
+	return best;
+}
+
+static cJSON *to_json(const struct sbx_git_worktree *w, const cJSON *sandboxes,
+		      const struct sbx_agent_status *agent)
 {
 	cJSON *o = sbx_json_new_object(), *names;
 
@@ -48,25 +72,35 @@ static cJSON *to_json(const struct sbx_git_worktree *w, const cJSON *sandboxes)
 	names = sbx_json_add_item(o, "sandboxes", sbx_json_new_array());
 	for (const cJSON *r = sandboxes->child; r; r = r->next)
 		sbx_json_append(names, sbx_json_new_string(sbx_json_get_string(r, "name")));
+	sbx_json_add_item(o, "agent", agent ? sbx_agent_status_json(agent) : cJSON_CreateNull());
 	return o;
 }
 
-static void print_row(const struct sbx_git_worktree *w, int width, int nr_running)
+static void print_row(const struct sbx_git_worktree *w, int width, int nr_running,
+		      const struct sbx_agent_status *agent)
 {
+	struct sbx_buf doing = SBX_BUF_INIT;
 	char counts[64] = "-";
 
 	if (w->base && w->ahead >= 0)
 		snprintf(counts, sizeof(counts), "+%d -%d %s", w->ahead, w->behind, w->base);
-	printf("%-*s %-7s %-24s %-7s %s%s%s\n", width, w->branch ? w->branch : "(detached)",
-	       state(w), counts, nr_running ? "running" : "-", w->path, w->main ? " (main)" : "",
+	/* Its agent's state while a sandbox runs there, the last one's exit after. */
+	if (agent && (nr_running || agent->state == SBX_AGENT_EXITED))
+		sbx_agent_state_text(&doing, agent);
+	else
+		sbx_buf_adds(&doing, nr_running ? "running" : "-");
+	printf("%-*s %-7s %-24s %-8s %s%s%s\n", width, w->branch ? w->branch : "(detached)",
+	       state(w), counts, doing.buf, w->path, w->main ? " (main)" : "",
 	       w->locked ? " (locked)" : "");
+	sbx_buf_release(&doing);
 }
 
 int sbx_wt_ls(struct sbx_wt *wt, int argc, char **argv)
 {
 	struct sbx_git_worktree *w;
+	struct sbx_agent_status *agents;
 	cJSON *records = NULL;
-	size_t nr;
+	size_t nr, nr_agents;
 	int json = sbx_opt_count(wt->ctx, "json"), width = 6;
 
 	if (argc > 2)
@@ -76,33 +110,37 @@ int sbx_wt_ls(struct sbx_wt *wt, int argc, char **argv)
 	/* Unreadable records only mean no sandbox is known to run. */
 	if (sbx_owner_list(&records))
 		sbx_clear_error();
+	sbx_agent_status_list(&agents, &nr_agents);
 	for (size_t i = 0; i < nr; i++)
 		if ((int)strlen(w[i].branch ? w[i].branch : "(detached)") > width)
 			width = (int)strlen(w[i].branch ? w[i].branch : "(detached)");
 	if (!json)
-		printf("%-*s %-7s %-24s %-7s %s\n", width, "BRANCH", "STATE", "AHEAD/BEHIND",
-		       "SANDBOX", "PATH");
+		printf("%-*s %-7s %-24s %-8s %s\n", width, "BRANCH", "STATE", "AHEAD/BEHIND",
+		       "AGENT", "PATH");
 	for (size_t i = 0; i < nr; i++) {
 		cJSON *sandboxes = sbx_json_new_array();
 		int running = w[i].bare ? 0 : sbx_worktree_sandboxes(records, w[i].path, sandboxes);
+		const struct sbx_agent_status *agent = w[i].bare || w[i].broken ? NULL :
+			agent_in(agents, nr_agents, w[i].path);
 
 		/* Its path is only what the record claims: say why, once, beside the table. */
 		if (w[i].broken && !json)
 			sbx_warn("%s", w[i].problem);
 		if (json) {
 			struct sbx_buf b = SBX_BUF_INIT;
-			cJSON *o = to_json(&w[i], sandboxes);
+			cJSON *o = to_json(&w[i], sandboxes, agent);
 
 			sbx_json_print(&b, o, 0);
 			puts(b.buf);
 			sbx_buf_release(&b);
 			cJSON_Delete(o);
 		} else {
-			print_row(&w[i], width, running);
+			print_row(&w[i], width, running, agent);
 		}
 		cJSON_Delete(sandboxes);
 	}
 	cJSON_Delete(records);
+	sbx_agent_status_list_free(agents, nr_agents);
 	sbx_git_worktrees_free(w, nr);
 	return 0;
 }

@@ -119,7 +119,7 @@ static void claude_settings(struct sbx_session *s, const char *host, const char 
 		return;
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(mine, "hooks");
-	sbx_hook_events(s->cfg, &events);
+	sbx_hook_wired_events(s->cfg, &events);
 	if (events.nr) {
 		ours = sbx_claude_hook_settings(&events);
 		sbx_json_add_item(mine, "hooks",

@@ -41,6 +41,26 @@ void sbx_hook_events(const struct sbx_config *cfg, struct sbx_strvec *events)
 	}
 }
 
+/* What the agents' states need (agent-status.h), whatever notifications are chosen. */
+static const char *const state_events[] = {
+	"UserPromptSubmit", "PreToolUse", "PostToolUse", "Notification", "Stop", NULL,
+};
+
+void sbx_hook_wired_events(const struct sbx_config *cfg, struct sbx_strvec *events)
+{
+	sbx_hook_events(cfg, events);
+	if (!sbx_config_bool(cfg, "notify.enabled"))
+		return;
+	for (size_t i = 0; state_events[i]; i++) {
+		int seen = 0;
+
+		for (size_t j = 0; j < events->nr; j++)
+			seen |= !strcmp(events->v[j], state_events[i]);
+		if (!seen)
+			sbx_strvec_push(events, state_events[i]);
+	}
+}
+
 cJSON *sbx_claude_hook_settings(const struct sbx_strvec *events)
 {
 	cJSON *settings = sbx_json_new_object();
@@ -80,7 +100,7 @@ int sbx_write_agent_hooks(const char *home, const struct sbx_config *cfg)
 	cJSON *settings = NULL;
 	int ret = 0;
 
-	sbx_hook_events(cfg, &events);
+	sbx_hook_wired_events(cfg, &events);
 	if (!events.nr)
 		goto out;
 	ret = -1;
@@ -114,7 +134,7 @@ void sbx_agent_hooks_script(const struct sbx_config *cfg, struct sbx_buf *out)
 	struct sbx_buf text = SBX_BUF_INIT;
 	cJSON *settings;
 
-	sbx_hook_events(cfg, &events);
+	sbx_hook_wired_events(cfg, &events);
 	sbx_buf_adds(out, "#!/bin/sh\n# sbx: the agents' hooks that forward events to the host\n"
 		     "set -eu\numask 077\n");
 	if (!events.nr)

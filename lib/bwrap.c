@@ -348,11 +348,13 @@ static char *guest_path(const char *guest, const struct sandbox_user *u)
 
 /*
  * The host's sbx binary (it needs only libc, libcjson and libseccomp, from
- * the /usr the sandbox has): for the hook with notifications on, and for
- * `sbx net connect` and the relay behind a proxy; and, once the session is
- * registered, its notification socket's directory, read-only: the sandbox
- * connects to the socket and can put nothing beside it. The user's socket
- * is never bound: a sandbox reaches its own session's socket only.
+ * the /usr the sandbox has), with `sbx-hook` beside it as a link (argv[0]
+ * dispatch: the name the README gives the hook): for the hook with
+ * notifications on, and for `sbx net connect` and the relay behind a proxy;
+ * and, once the session is registered, its notification socket's
+ * directory, read-only: the sandbox connects to the socket and can put
+ * nothing beside it. The user's socket is never bound: a sandbox reaches
+ * its own session's socket only.
  */
 static int bind_self(const struct sbx_session *s, const struct sbx_bwrap_net *net,
 		     struct sbx_strvec *a)
@@ -364,7 +366,8 @@ static int bind_self(const struct sbx_session *s, const struct sbx_bwrap_net *ne
 	exe = sbx_self_exe();
 	if (!exe)
 		return -1;
-	sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx", NULL });
+	sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", exe, SBX_BIN_DIR "/sbx",
+		"--symlink", "sbx", SBX_BIN_DIR "/sbx-hook", NULL });
 	if (s->notify_dir)
 		sbx_strvec_pushv(a, (const char *[]){ "--ro-bind", s->notify_dir, NOTIFY_DIR, NULL });
 	free(exe);
@@ -964,6 +967,9 @@ static int run(struct sbx_session *s)
 		recorded = 0;
 	else if (git.nr_repos && sbx_gitdir_sync(&git, 0))
 		sbx_warn("%s", sbx_last_error());
+	/* The owner, to the end: the agent's exit code is this run's news (agent-status.h). */
+	if (!handed_over)
+		sbx_notify_session_exit(s, name, code);
 out:
 	s->gitdir = NULL;
 	sbx_gitdir_release(&git);

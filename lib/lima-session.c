@@ -436,8 +436,10 @@ static int run_ephemeral(struct sbx_session *s)
 		ret = sbx_lima_run_tmux(s, name, envfile, t.name, &handed_over);
 	else
 		ret = run_command(s, name, envfile);
-	if (!handed_over)
+	if (!handed_over) {
 		sync_gitdir(s);
+		sbx_notify_session_exit(s, name, ret);
+	}
 	/* In tmux the keeper discards the session, when the agent ends. */
 	if (!handed_over && discard_session(name, ret < 0))
 		ret = -1;
@@ -544,8 +546,10 @@ static int run_persistent(struct sbx_session *s)
 		sbx_gitdir_watch(s->gitdir);
 		ret = s->tmux ? sbx_lima_run_tmux(s, name, envfile, NULL, &handed_over)
 			      : run_command(s, name, envfile);
-		if (!handed_over)
+		if (!handed_over) {
 			sync_gitdir(s);
+			sbx_notify_session_exit(s, name, ret);
+		}
 	} else {
 		ret = -1;
 	}

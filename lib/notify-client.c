@@ -3,12 +3,16 @@
  * deadline, writing with a deadline, and starting the server on demand.
  */
 #include "notify.h"
+#include "notify-listen.h"
 #include "notify-queue.h"
+#include "agent-status.h"
+#include "backend.h"
 #include "config.h"
 #include "error.h"
 #include "json.h"
 #include "names.h"
 #include "paths.h"
+#include "project.h"
 #include "session.h"
 #include "spawn.h"
 #include "xalloc.h"
@@ -181,27 +185,19 @@ int sbx_notify_read_line(int fd, struct sbx_buf *b, long long deadline_ms)
 /* How long `sbx run` waits for the server to make its session's socket. */
 #define REGISTER_TIMEOUT_MS 5000
 
-int sbx_notify_register(const char *name, const char *project, const char *sandbox,
-			const char *agent)
+int sbx_notify_ask(const cJSON *req, cJSON **answer, int timeout_ms)
 {
-	long long deadline = sbx_notify_now_ms() + REGISTER_TIMEOUT_MS;
-	struct sbx_buf line = SBX_BUF_INIT, answer = SBX_BUF_INIT;
+	long long deadline = sbx_notify_now_ms() + timeout_ms;
+	struct sbx_buf line = SBX_BUF_INIT, got = SBX_BUF_INIT;
 	char *path = sbx_notify_socket_path();
-	cJSON *req = sbx_json_new_object(), *reg, *doc = NULL;
-	const char *error;
 	int fd = -1, ret = -1;
 
-	reg = sbx_json_add_item(req, "session", sbx_json_new_object());
-	sbx_json_add_string(reg, "name", name);
-	sbx_json_add_string(reg, "project", project);
-	sbx_json_add_string(reg, "sandbox", sandbox);
-	if (agent && *agent)
-		sbx_json_add_string(reg, "agent", agent);
+	*answer = NULL;
 	sbx_json_print(&line, req, 0);
 	sbx_buf_addch(&line, '\n');
 	if (!path)
 		goto out;
-	fd = sbx_notify_connect(path, REGISTER_TIMEOUT_MS);
+	fd = sbx_notify_connect(path, timeout_ms);
 	if (fd < 0) {
 		sbx_error_errno("no notification server on '%s'", path);
 		goto out;
@@ -210,25 +206,74 @@ int sbx_notify_register(const char *name, const char *project, const char *sandb
 		sbx_error_errno("cannot write to '%s'", path);
 		goto out;
 	}
-	if (sbx_notify_read_line(fd, &answer, deadline))
+	if (sbx_notify_read_line(fd, &got, deadline))
 		goto out;
-	doc = cJSON_ParseWithLength(answer.buf, strcspn(answer.buf, "\n"));
-	error = sbx_json_get_string(doc, "error");
-	if (error)
-		sbx_error("the notification server refused the session: %s", error);
-	else if (!sbx_json_get_string(doc, "socket"))
-		sbx_error("the notification server answered '%.80s'", answer.buf);
+	*answer = cJSON_ParseWithLength(got.buf, strcspn(got.buf, "\n"));
+	if (!*answer)
+		sbx_error("the notification server answered '%.80s'", got.buf);
 	else
 		ret = 0;
 out:
 	if (fd >= 0)
 		close(fd);
-	cJSON_Delete(req);
-	cJSON_Delete(doc);
 	sbx_buf_release(&line);
-	sbx_buf_release(&answer);
+	sbx_buf_release(&got);
 	free(path);
 	return ret;
+}
+
+static void add_if(cJSON *obj, const char *key, const char *value)
+{
+	if (value && *value)
+		sbx_json_add_string(obj, key, value);
+}
+
+int sbx_notify_register(const struct sbx_notify_registration *r)
+{
+	cJSON *req = sbx_json_new_object(), *reg, *desktop, *doc = NULL;
+	const char *error;
+	int ret = -1;
+
+	reg = sbx_json_add_item(req, "session", sbx_json_new_object());
+	sbx_json_add_string(reg, "name", r->name);
+	sbx_json_add_string(reg, "project", r->project);
+	sbx_json_add_string(reg, "sandbox", r->sandbox);
+	add_if(reg, "agent", r->agent);
+	add_if(reg, "repo", r->repo);
+	add_if(reg, "branch", r->branch);
+	add_if(reg, "backend", r->backend);
+	/* The desktop this run was started from: the server may have been started from none. */
+	desktop = sbx_json_add_item(reg, "desktop", sbx_json_new_object());
+	for (size_t i = 0; sbx_notify_desktop_vars[i]; i++)
+		add_if(desktop, sbx_notify_desktop_vars[i], getenv(sbx_notify_desktop_vars[i]));
+	sbx_json_add_number(reg, "registered", (double)sbx_agent_now());
+	if (sbx_notify_ask(req, &doc, REGISTER_TIMEOUT_MS))
+		goto out;
+	error = sbx_json_get_string(doc, "error");
+	if (error)
+		sbx_error("the notification server refused the session: %s", error);
+	else if (!sbx_json_get_string(doc, "socket"))
+		sbx_error("the notification server gave no socket");
+	else
+		ret = 0;
+out:
+	cJSON_Delete(req);
+	cJSON_Delete(doc);
+	return ret;
+}
+
+void sbx_notify_exited(const char *name, int code)
+{
+	cJSON *req = sbx_json_new_object(), *exit, *doc = NULL;
+
+	exit = sbx_json_add_item(req, "exit", sbx_json_new_object());
+	sbx_json_add_string(exit, "name", name);
+	sbx_json_add_number(exit, "code", code);
+	/* The server sees the session end anyway; only the code would be missing. */
+	if (sbx_notify_ask(req, &doc, REGISTER_TIMEOUT_MS))
+		sbx_clear_error();
+	cJSON_Delete(req);
+	cJSON_Delete(doc);
 }
 
 static int server_alive(const char *path)
@@ -387,9 +432,19 @@ void sbx_notify_session_start(struct sbx_session *s)
 int sbx_notify_session_env(struct sbx_session *s, const char *name, const char *sandbox,
 			   const char *socket)
 {
+	struct sbx_notify_registration r = { name, s->project.dir, sandbox, s->agent.name,
+					     s->project.in_git ? s->project.name : NULL, NULL,
+					     s->backend ? s->backend->name : NULL };
+	char *branch;
+	int failed;
+
 	if (!sbx_config_bool(s->cfg, "notify.enabled") || s->notify_off)
 		return 0;
-	if (sbx_notify_register(name, s->project.dir, sandbox, s->agent.name)) {
+	branch = sbx_project_branch(&s->project);
+	r.branch = branch;
+	failed = sbx_notify_register(&r);
+	free(branch);
+	if (failed) {
 		sbx_warn("no notifications for this session: %s", sbx_last_error());
 		sbx_clear_error();
 		s->notify_off = 1;
@@ -404,6 +459,12 @@ int sbx_notify_session_env(struct sbx_session *s, const char *name, const char *
 	    sbx_session_setenv_public(s, "SBX_NOTIFY_SOCKET", socket))
 		return -1;
 	return 0;
+}
+
+void sbx_notify_session_exit(const struct sbx_session *s, const char *name, int code)
+{
+	if (s->notify_dir && code >= 0)
+		sbx_notify_exited(name, code);
 }
 
 int sbx_notify_session_command(struct sbx_session *s, const char *name, const char *sandbox,

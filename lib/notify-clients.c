@@ -58,7 +58,8 @@ static void reply_stats(struct sbx_notify_server *srv, struct sbx_notify_client 
 {
 	cJSON *out = sbx_json_new_object();
 
-	sbx_notify_server_stats(srv, out);
+	/* A session's socket gets the counters of all, never what is the host's or a session's. */
+	sbx_notify_server_stats(srv, out, c->l == srv->listeners[0]);
 	if (timed_out)
 		sbx_json_add_bool(out, "timeout", 1);
 	reply(srv, c, out);
@@ -79,6 +80,7 @@ static unsigned long long counter(const struct sbx_notify_server *srv, const cha
 		{ "dropped", offsetof(struct sbx_notify_stats, dropped) },
 		{ "opened", offsetof(struct sbx_notify_stats, opened) },
 		{ "closed", offsetof(struct sbx_notify_stats, closed) },
+		{ "changes", offsetof(struct sbx_notify_stats, changes) },
 	};
 
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -148,7 +150,25 @@ void sbx_notify_add_listener(struct sbx_notify_server *srv, struct sbx_notify_li
 	srv->listeners[srv->nr_listeners++] = l;
 }
 
-/* {"session": {"name", "project", "sandbox", "agent"}}: the host's `sbx run` asks for a socket. */
+/*
+ * Is c on the user's socket, which only the host reaches? Requests that
+ * register, say an exit or watch are refused anywhere else: a sandbox
+ * reaches its session's socket only.
+ */
+static int from_host(struct sbx_notify_server *srv, struct sbx_notify_client *c, const char *what,
+		     const char *error, cJSON *out)
+{
+	if (c->l == srv->listeners[0])
+		return 1;
+	srv->st.malformed++;
+	if (sbx_notify_worth_logging(srv->st.malformed))
+		sbx_notify_log(srv, "refused a %s request on the socket of session %s "
+			       "(%llu malformed so far)", what, c->l->name, srv->st.malformed);
+	sbx_json_add_string(out, "error", error);
+	return 0;
+}
+
+/* {"session": {"name", "project", "sandbox", ...}}: the host's `sbx run` asks for a socket. */
 static void register_session(struct sbx_notify_server *srv, struct sbx_notify_client *c,
 			     const cJSON *reg)
 {
@@ -157,15 +177,8 @@ static void register_session(struct sbx_notify_server *srv, struct sbx_notify_cl
 	cJSON *out = sbx_json_new_object();
 	int fresh = !l;
 
-	if (c->l != srv->listeners[0]) {
-		/* Only the host registers: a sandbox never reaches the user's socket. */
-		srv->st.malformed++;
-		if (sbx_notify_worth_logging(srv->st.malformed))
-			sbx_notify_log(srv, "refused a session request on the socket of session %s "
-				       "(%llu malformed so far)", c->l->name, srv->st.malformed);
-		sbx_json_add_string(out, "error", "sessions are registered on the user's socket");
+	if (!from_host(srv, c, "session", "sessions are registered on the user's socket", out))
 		goto out;
-	}
 	if (fresh && (l = same_place(srv, name))) {
 		/* Two names whose hashes meet: the second goes without (vanishingly rare). */
 		sbx_json_add_string(out, "error", "another session's socket is in its place");
@@ -188,9 +201,44 @@ static void register_session(struct sbx_notify_server *srv, struct sbx_notify_cl
 		sbx_notify_log(srv, "session %s (%s): listening on %s", l->name, l->project,
 			       l->path);
 	}
+	sbx_notify_take_desktop(srv, l);
+	sbx_notify_agent_registered(srv, l);
 	sbx_json_add_string(out, "socket", l->path);
 out:
 	reply(srv, c, out);
+	cJSON_Delete(out);
+}
+
+/* {"exit": {"name", "code"}}: the host's `sbx run` says its agent ended. */
+static void session_exit(struct sbx_notify_server *srv, struct sbx_notify_client *c,
+			 const cJSON *exit)
+{
+	const char *name = sbx_json_get_string(exit, "name");
+	double code = sbx_json_get_number(exit, "code", -1);
+	cJSON *out = sbx_json_new_object();
+
+	if (from_host(srv, c, "exit", "exits are said on the user's socket", out)) {
+		if (!name || sbx_notify_agent_exit(srv, name, code >= 0 && code <= 255 ? (int)code : -1))
+			sbx_json_add_string(out, "error", "no such session");
+		else
+			sbx_json_add_bool(out, "ok", 1);
+	}
+	reply(srv, c, out);
+	cJSON_Delete(out);
+}
+
+/* {"watch": true}: the agents' states, then their changes, for as long as c stays. */
+static void watch(struct sbx_notify_server *srv, struct sbx_notify_client *c)
+{
+	cJSON *out = sbx_json_new_object();
+
+	if (!from_host(srv, c, "watch", "agents are watched on the user's socket", out)) {
+		reply(srv, c, out);
+	} else if (sbx_notify_watch(srv, c)) {
+		sbx_json_add_string(out, "error", sbx_last_error());
+		sbx_clear_error();
+		reply(srv, c, out);
+	}
 	cJSON_Delete(out);
 }
 
@@ -198,9 +246,16 @@ static void handle_request(struct sbx_notify_server *srv, struct sbx_notify_clie
 {
 	double timeout = sbx_json_get_number(req, "timeout", STATS_WAIT_MS);
 	const cJSON *session = cJSON_GetObjectItemCaseSensitive(req, "session");
+	const cJSON *exit = cJSON_GetObjectItemCaseSensitive(req, "exit");
 
-	if (cJSON_IsObject(session)) {
-		register_session(srv, c, session);
+	if (cJSON_IsObject(session) || cJSON_IsObject(exit) ||
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "watch"))) {
+		if (cJSON_IsObject(session))
+			register_session(srv, c, session);
+		else if (cJSON_IsObject(exit))
+			session_exit(srv, c, exit);
+		else
+			watch(srv, c);
 		cJSON_Delete(req);
 		return;
 	}
@@ -220,7 +275,8 @@ static void handle_line(struct sbx_notify_server *srv, struct sbx_notify_client 
 			const char *line, size_t len)
 {
 	const struct sbx_notify_listener *l = c->l;
-	struct sbx_notify_origin session = { l->project, l->sandbox, l->agent, 0 };
+	struct sbx_notify_origin session = { l->project, l->sandbox, l->agent, 0, l->repo,
+					       l->branch };
 	struct sbx_notify_event ev;
 	cJSON *req;
 	int ret;
@@ -251,7 +307,7 @@ static void handle_line(struct sbx_notify_server *srv, struct sbx_notify_client 
 		handle_request(srv, c, req);
 		return;
 	}
-	sbx_notify_server_event(srv, &ev);
+	sbx_notify_server_event(srv, l, &ev);
 	sbx_notify_event_release(&ev);
 }
 
@@ -282,8 +338,12 @@ void sbx_notify_client_close(struct sbx_notify_client *c)
 		close(c->fd);
 		c->l->nr_clients--;
 		c->srv->open_clients--;
+		if (c->watching)
+			c->srv->watchers--;
 	}
 	c->fd = -1;
+	c->watching = 0;
+	sbx_buf_release(&c->out);
 	sbx_lines_release(&c->in);
 	cJSON_Delete(c->wait);
 	c->wait = NULL;
@@ -336,7 +396,9 @@ static struct sbx_notify_client *idlest(struct sbx_notify_server *srv,
 	for (size_t i = 0; i < srv->nr_clients; i++) {
 		struct sbx_notify_client *c = &srv->clients[i];
 
-		if (c->fd >= 0 && (!l || c->l == l) && (!best || c->active < best->active))
+		/* A watcher waits for the server, not the other way round: it is never idle. */
+		if (c->fd >= 0 && !c->watching && (!l || c->l == l) &&
+		    (!best || c->active < best->active))
 			best = c;
 	}
 	return best;
@@ -419,6 +481,7 @@ static struct sbx_notify_client *add_client(struct sbx_notify_server *srv,
 	c->l = l;
 	c->active = srv->last_client;
 	c->srv = srv;
+	sbx_buf_init(&c->out);
 	sbx_lines_init(&c->in, SBX_NOTIFY_LINE_MAX);
 	l->nr_clients++;
 	srv->open_clients++;
@@ -506,6 +569,7 @@ void sbx_notify_end_session(struct sbx_notify_server *srv, struct sbx_notify_lis
 				break;
 	}
 	srv->st.closed++;
+	sbx_notify_agent_ended(srv, l);
 	sbx_notify_log(srv, "session %s ended: its socket is removed", l->name);
 	sbx_notify_remove_listener(srv, l, 1);
 }
@@ -543,6 +607,7 @@ void sbx_notify_restore_sessions(struct sbx_notify_server *srv)
 		}
 		sbx_notify_add_listener(srv, l);
 		srv->st.opened++;
+		sbx_notify_take_desktop(srv, l);
 		sbx_notify_log(srv, "session %s (%s): listening on %s again", l->name, l->project,
 			       l->path);
 	}
@@ -556,7 +621,7 @@ void sbx_notify_client_timeouts(struct sbx_notify_server *srv, long long now)
 
 		if (c->wait)
 			sbx_notify_check_wait(srv, c, now);
-		else if (c->fd >= 0 && now - c->active >= CLIENT_IDLE_MS)
+		else if (c->fd >= 0 && !c->watching && now - c->active >= CLIENT_IDLE_MS)
 			sbx_notify_client_close(c);
 	}
 	sbx_notify_queue_timeouts(&srv->q, now);
@@ -570,7 +635,7 @@ long long sbx_notify_client_deadline(const struct sbx_notify_server *srv)
 		const struct sbx_notify_client *c = &srv->clients[i];
 		long long t = c->wait ? c->wait_until : c->active + CLIENT_IDLE_MS;
 
-		if (c->fd >= 0 && (next < 0 || t < next))
+		if (c->fd >= 0 && (c->wait || !c->watching) && (next < 0 || t < next))
 			next = t;
 	}
 	return next;

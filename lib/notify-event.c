@@ -129,7 +129,7 @@ void sbx_notify_wrap(struct sbx_buf *out, const struct sbx_notify_origin *o,
 					: short_string(payload, len, SHRUNK_STRING));
 		/* Origins are short in practice; whatever they hold, the line keeps its limit. */
 		if (out->len - start + 1 > SBX_NOTIFY_LINE_MAX) {
-			struct sbx_notify_origin bare = { NULL, NULL, NULL, o->time_ms };
+			struct sbx_notify_origin bare = { NULL, NULL, NULL, o->time_ms, NULL, NULL };
 
 			sbx_buf_truncate(out, start);
 			print_line_free(out, &bare, short_string(payload, len, SHRUNK_STRING));
@@ -253,7 +253,9 @@ int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_
 		return sbx_error("not a JSON object");
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "stats")) ||
-	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "session"))) {
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, "watch")) ||
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "session")) ||
+	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "exit"))) {
 		*request = doc;
 		return 1;
 	}
@@ -271,7 +273,14 @@ int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_
 	project = trusted ? trusted->project : sbx_json_get_string(doc, "project");
 	sandbox = trusted ? trusted->sandbox : sbx_json_get_string(doc, "sandbox");
 	agent = trusted ? trusted->agent : sbx_json_get_string(doc, "agent");
-	if (project && *project) {
+	if (trusted && trusted->repo && *trusted->repo) {
+		/* Worktrees of one repository told apart: its name and the branch. */
+		sbx_notify_clean_text(&title, trusted->repo, 40);
+		if (trusted->branch && *trusted->branch) {
+			sbx_buf_addch(&title, ' ');
+			sbx_notify_clean_text(&title, trusted->branch, 60);
+		}
+	} else if (project && *project) {
 		struct sbx_buf base = SBX_BUF_INIT;
 
 		base_name(&base, project);
@@ -282,6 +291,8 @@ int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_
 		sbx_buf_adds(&title, "sbx");
 	sbx_buf_adds(&title, ": ");
 	describe(event, agent && *agent ? agent : NULL, &title, &ev->kind, &ev->message);
+	if (cJSON_IsObject(event) && sbx_json_get_string(event, "notification_type"))
+		ev->type = clean(sbx_json_get_string(event, "notification_type"), 64);
 	ev->title = clean(title.buf, TITLE_MAX);
 	ev->sandbox = sandbox && *sandbox ? sbx_strdup(sandbox) : NULL;
 	ev->group = sbx_asprintf("sbx:%s", ev->sandbox ? ev->sandbox :
@@ -294,6 +305,7 @@ int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_
 void sbx_notify_event_release(struct sbx_notify_event *ev)
 {
 	free(ev->kind);
+	free(ev->type);
 	free(ev->title);
 	free(ev->message);
 	free(ev->group);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,7 +24,8 @@
 #endif
 
 #define PROJECT_MAX 4096
-#define AGENT_MAX 64
+#define FIELD_MAX 255
+#define DESKTOP_VALUE_MAX 4096
 #define REGISTRATION_MAX (16 * 1024)
 
 static void listener_release(struct sbx_notify_listener *l)
@@ -38,20 +40,33 @@ static void listener_release(struct sbx_notify_listener *l)
 	free(l->project);
 	free(l->sandbox);
 	free(l->agent);
+	free(l->repo);
+	free(l->branch);
+	free(l->backend);
+	sbx_strvec_clear(&l->desktop);
 	memset(l, 0, sizeof(*l));
 	l->fd = l->pidfd = -1;
+	sbx_strvec_init(&l->desktop);
 }
 
-/* A listening socket bound to leaf in the directory dirfd; its identity in *st. */
+/*
+ * A listening socket at leaf in the directory dirfd; its identity in *st.
+ * It is bound under a name of its own and renamed to leaf once it listens,
+ * replacing a stale one: a client never finds a socket there that refuses
+ * it while a server is starting, and one that waits for the socket to
+ * appear (sbx_notify_post) can connect as soon as it sees it.
+ */
 static int bind_at(int dirfd, const char *leaf, const char *path, struct stat *st)
 {
 	struct sockaddr_un sa;
-	int fd, here = -1, ret = -1;
+	char tmp[64];
+	int fd, here = -1, ret = -1, bound = 0;
 	mode_t old;
 
+	snprintf(tmp, sizeof(tmp), ".new-%ld.sock", (long)getpid());
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, leaf, strlen(leaf) + 1);
+	memcpy(sa.sun_path, tmp, strlen(tmp) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return sbx_error_errno("cannot create a socket");
@@ -64,6 +79,7 @@ static int bind_at(int dirfd, const char *leaf, const char *path, struct stat *s
 		sbx_error_errno("cannot enter the directory of '%s'", path);
 		goto out;
 	}
+	unlinkat(dirfd, tmp, 0);
 	old = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
@@ -74,15 +90,23 @@ static int bind_at(int dirfd, const char *leaf, const char *path, struct stat *s
 		sbx_error_errno("cannot bind '%s'", path);
 		goto out;
 	}
+	bound = 1;
 	ret = -1;
-	if (fstatat(dirfd, leaf, st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st->st_mode) ||
-	    listen(fd, SOMAXCONN) || fcntl(fd, F_SETFL, O_NONBLOCK)) {
+	if (listen(fd, SOMAXCONN) || fcntl(fd, F_SETFL, O_NONBLOCK) ||
+	    renameat(dirfd, tmp, dirfd, leaf)) {
+		sbx_error_errno("cannot listen on '%s'", path);
+		goto out;
+	}
+	bound = 0;
+	if (fstatat(dirfd, leaf, st, AT_SYMLINK_NOFOLLOW) || !S_ISSOCK(st->st_mode)) {
 		sbx_error_errno("cannot listen on '%s'", path);
 		unlinkat(dirfd, leaf, 0);
 		goto out;
 	}
 	ret = 0;
 out:
+	if (bound)
+		unlinkat(dirfd, tmp, 0);
 	if (here >= 0)
 		close(here);
 	if (ret) {
@@ -101,8 +125,9 @@ static int open_private_dir(const char *dir)
 }
 
 /*
- * Removes a socket at leaf in dirfd that nothing answers on; one that
- * answers, or anything that is not a socket, is an error.
+ * A socket at leaf in dirfd that nothing answers on is left to be replaced
+ * (bind_at renames over it); one that answers, or anything that is not a
+ * socket, is an error.
  */
 static int remove_stale(int dirfd, const char *leaf, const char *path, int *replaced)
 {
@@ -118,8 +143,6 @@ static int remove_stale(int dirfd, const char *leaf, const char *path, int *repl
 		close(fd);
 		return sbx_error("something listens on '%s' already", path);
 	}
-	if (unlinkat(dirfd, leaf, 0) && errno != ENOENT)
-		return sbx_error_errno("cannot remove the stale socket '%s'", path);
 	if (replaced)
 		*replaced = 1;
 	return 0;
@@ -234,31 +257,137 @@ static const char *string_at_most(const cJSON *obj, const char *key, size_t max)
 	return s && *s && strlen(s) <= max ? s : NULL;
 }
 
+const char *const sbx_notify_desktop_vars[] = {
+	"DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY", NULL,
+};
+
+/* What a registration says beyond its name, checked; its strings borrowed from it. */
+struct registration {
+	const char *project, *sandbox, *agent, *repo, *branch, *backend;
+	const cJSON *desktop;
+	double registered;
+};
+
+static int check_registration(const char *name, const cJSON *reg, struct registration *r)
+{
+	const char **optional[] = { &r->agent, &r->repo, &r->branch, &r->backend };
+	const char *const keys[] = { "agent", "repo", "branch", "backend" };
+
+	r->sandbox = sbx_json_get_string(reg, "sandbox");
+	r->project = string_at_most(reg, "project", PROJECT_MAX);
+	r->desktop = cJSON_GetObjectItemCaseSensitive(reg, "desktop");
+	r->registered = sbx_json_get_number(reg, "registered", 0);
+	if (!name || !sbx_valid_instance_name(name) || !r->sandbox ||
+	    !sbx_valid_instance_name(r->sandbox))
+		return sbx_error("a session needs a valid name and sandbox");
+	if (!r->project || *r->project != '/')
+		return sbx_error("session '%s': the project must be an absolute path", name);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(reg, keys[i]);
+
+		*optional[i] = NULL;
+		if (!v || cJSON_IsNull(v))
+			continue;
+		if (!cJSON_IsString(v) || !*v->valuestring || strlen(v->valuestring) > FIELD_MAX)
+			return sbx_error("session '%s': its %s is empty or too long", name, keys[i]);
+		*optional[i] = v->valuestring;
+	}
+	if (r->desktop && !cJSON_IsObject(r->desktop))
+		return sbx_error("session '%s': \"desktop\" is not an object", name);
+	for (const cJSON *v = r->desktop ? r->desktop->child : NULL; v; v = v->next)
+		if (!cJSON_IsString(v) || strlen(v->valuestring) > DESKTOP_VALUE_MAX)
+			return sbx_error("session '%s': desktop variable '%s' is not a short string",
+					 name, v->string);
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? sbx_strdup(s) : NULL;
+}
+
+/* l takes what r says (its old strings go). */
+static void take_registration(struct sbx_notify_listener *l, const struct registration *r)
+{
+	free(l->project);
+	free(l->sandbox);
+	free(l->agent);
+	free(l->repo);
+	free(l->branch);
+	free(l->backend);
+	l->project = sbx_strdup(r->project);
+	l->sandbox = sbx_strdup(r->sandbox);
+	l->agent = dup_or_null(r->agent);
+	l->repo = dup_or_null(r->repo);
+	l->branch = dup_or_null(r->branch);
+	l->backend = dup_or_null(r->backend);
+	l->registered = (long long)r->registered;
+	sbx_strvec_clear(&l->desktop);
+	/* Only the variables a notifier looks for: a set, each either there or unset. */
+	for (size_t i = 0; r->desktop && sbx_notify_desktop_vars[i]; i++) {
+		const char *v = sbx_json_get_string(r->desktop, sbx_notify_desktop_vars[i]);
+
+		if (v && *v)
+			sbx_strvec_pushf(&l->desktop, "%s=%s", sbx_notify_desktop_vars[i], v);
+	}
+	if (l->desktop.nr)
+		for (size_t i = 0; sbx_notify_desktop_vars[i]; i++)
+			if (!sbx_json_get_string(r->desktop, sbx_notify_desktop_vars[i]) ||
+			    !*sbx_json_get_string(r->desktop, sbx_notify_desktop_vars[i]))
+				sbx_strvec_push(&l->desktop, sbx_notify_desktop_vars[i]);
+}
+
+/* What is kept beside the directory: the registration as l took it. */
+static cJSON *registration_json(const struct sbx_notify_listener *l)
+{
+	cJSON *copy = sbx_json_new_object(), *desktop;
+
+	sbx_json_add_string(copy, "name", l->name);
+	sbx_json_add_string(copy, "project", l->project);
+	sbx_json_add_string(copy, "sandbox", l->sandbox);
+	if (l->agent)
+		sbx_json_add_string(copy, "agent", l->agent);
+	if (l->repo)
+		sbx_json_add_string(copy, "repo", l->repo);
+	if (l->branch)
+		sbx_json_add_string(copy, "branch", l->branch);
+	if (l->backend)
+		sbx_json_add_string(copy, "backend", l->backend);
+	desktop = sbx_json_add_item(copy, "desktop", sbx_json_new_object());
+	for (size_t i = 0; i < l->desktop.nr; i++) {
+		const char *eq = strchr(l->desktop.v[i], '=');
+		char *key;
+
+		if (!eq)
+			continue;
+		key = sbx_strndup(l->desktop.v[i], (size_t)(eq - l->desktop.v[i]));
+		sbx_json_add_string(desktop, key, eq + 1);
+		free(key);
+	}
+	sbx_json_add_number(copy, "registered", (double)l->registered);
+	return copy;
+}
+
 int sbx_notify_listen_session(struct sbx_notify_listener *l, const cJSON *reg)
 {
-	const char *name = sbx_json_get_string(reg, "name");
-	const char *sandbox = sbx_json_get_string(reg, "sandbox");
-	const char *project = string_at_most(reg, "project", PROJECT_MAX);
-	const char *agent = sbx_json_get_string(reg, "agent"), *recorded;
+	const char *name = sbx_json_get_string(reg, "name"), *recorded;
 	struct sbx_notify_listener fresh;
+	struct registration r;
 	cJSON *record = NULL, *copy = NULL;
 	char *file = NULL;
 	int ret = -1, listening = l->fd >= 0;
 
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.fd = fresh.pidfd = -1;
-	if (!name || !sbx_valid_instance_name(name) || !sandbox || !sbx_valid_instance_name(sandbox))
-		return sbx_error("a session needs a valid name and sandbox");
-	if (!project || *project != '/')
-		return sbx_error("session '%s': the project must be an absolute path", name);
-	if (agent && (!*agent || strlen(agent) > AGENT_MAX))
-		return sbx_error("session '%s': the agent's name is empty or too long", name);
+	sbx_strvec_init(&fresh.desktop);
+	if (check_registration(name, reg, &r))
+		return -1;
 	/* Only a live session of that project: the record is the host's, the sandbox never sees it. */
 	record = sbx_owner_read(name);
 	recorded = sbx_json_get_string(record, "project");
-	if (!record || !recorded || strcmp(recorded, project)) {
+	if (!record || !recorded || strcmp(recorded, r.project)) {
 		sbx_clear_error();
-		sbx_error("no session '%s' of '%s' is recorded", name, project);
+		sbx_error("no session '%s' of '%s' is recorded", name, r.project);
 		goto out;
 	}
 	if (watch_owner(listening ? l : &fresh, record)) {
@@ -266,29 +395,17 @@ int sbx_notify_listen_session(struct sbx_notify_listener *l, const cJSON *reg)
 		goto out;
 	}
 	file = registration_path(name);
-	copy = sbx_json_new_object();
-	sbx_json_add_string(copy, "name", name);
-	sbx_json_add_string(copy, "project", project);
-	sbx_json_add_string(copy, "sandbox", sandbox);
-	if (agent)
-		sbx_json_add_string(copy, "agent", agent);
+	if (!listening)
+		fresh.name = sbx_strdup(name);
+	take_registration(listening ? l : &fresh, &r);
+	copy = registration_json(listening ? l : &fresh);
 	/* Written before the directory, so that no directory is ever without it. */
 	if (!file || sbx_json_write_file(file, copy, 0600, 0))
 		goto out;
 	if (listening) {
-		free(l->project);
-		free(l->sandbox);
-		free(l->agent);
-		l->project = sbx_strdup(project);
-		l->sandbox = sbx_strdup(sandbox);
-		l->agent = agent ? sbx_strdup(agent) : NULL;
 		ret = 0;
 		goto out;
 	}
-	fresh.name = sbx_strdup(name);
-	fresh.project = sbx_strdup(project);
-	fresh.sandbox = sbx_strdup(sandbox);
-	fresh.agent = agent ? sbx_strdup(agent) : NULL;
 	fresh.dir = sbx_notify_session_dir(name);
 	if (!fresh.dir)
 		goto out;

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "notify.h"
+#include "strvec.h"
 
 /*
  * The sockets the notification server listens on (notify-server.c): the
@@ -38,9 +39,25 @@ struct sbx_notify_listener {
 	char *name;		/* the run's name, as its owner record has it */
 	char *dir;		/* the socket's directory */
 	char *project, *sandbox, *agent;	/* as registered: every line's origin */
+	char *repo, *branch, *backend;		/* as registered, or NULL */
+	/*
+	 * The desktop variables of the run that registered it ("NAME=value",
+	 * or "NAME" where it had none), with none when it had none of them;
+	 * when it registered (ms since the epoch).
+	 */
+	struct sbx_strvec desktop;
+	long long registered;
 	pid_t owner;		/* the process watched */
 	int pidfd;		/* readable once owner has ended, or -1 */
 };
+
+/*
+ * The variables through which a notifier finds the desktop: the session
+ * bus, X11, Wayland. The server takes them from registrations (the host's
+ * sbx run), never from a line: a sandbox could point the notifier at a bus
+ * of its choosing.
+ */
+extern const char *const sbx_notify_desktop_vars[];
 
 /*
  * Listens on the user's socket at path (its directory made 0700, the socket
@@ -51,7 +68,8 @@ int sbx_notify_listen_user(struct sbx_notify_listener *l, const char *path, int 
 
 /*
  * Listens on the socket of the session registration names
- * ({"name", "project", "sandbox", "agent"}), which must be a live session of
+ * ({"name", "project", "sandbox", "agent", "repo", "branch", "backend",
+ * "desktop": {NAME: value}, "registered"}), which must be a live session of
  * that project, in its directory; records the registration and watches the
  * owner. With l already listening for that name (a persistent sandbox's
  * next run) it takes the new registration and watches the record's owner

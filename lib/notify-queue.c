@@ -51,6 +51,28 @@ long long sbx_notify_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* For `sbx doctor`: when deliveries last worked and failed, by the wall clock. */
+static long long wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void worked(struct sbx_notify_queue *q)
+{
+	q->ok_at = wall_ms();
+}
+
+static void failed(struct sbx_notify_queue *q, const char *why)
+{
+	q->st->failed++;
+	q->failed_at = wall_ms();
+	free(q->failure);
+	q->failure = sbx_strdup(why);
+}
+
 static void say(struct sbx_notify_queue *q, const char *fmt, ...) SBX_PRINTF(2, 3);
 static void say(struct sbx_notify_queue *q, const char *fmt, ...)
 {
@@ -101,6 +123,7 @@ void sbx_notify_queue_release(struct sbx_notify_queue *q)
 	free(q->groups);
 	if (q->null_fd >= 0)
 		close(q->null_fd);
+	free(q->failure);
 	memset(q, 0, sizeof(*q));
 	q->null_fd = -1;
 }
@@ -148,15 +171,20 @@ static void start_notifier(struct sbx_notify_queue *q, struct notify_group *g, c
 	q->st->delivered++;
 	if (q->notifier == SBX_NOTIFIER_TERMINAL) {
 		if (to_terminal(q, g, &g->running, sound))
-			q->st->failed++;
+			failed(q, "no terminal to ring");
+		else
+			worked(q);
 		note_release(&g->running);
 		return;
 	}
 	to_notification(g, &g->running, sound, &msg);
 	sbx_notifier_argv(q->notifier, &msg, g->id, &c.args);
+	/* The desktop of the latest run that had one, not the environment the server started in. */
+	if (q->env && q->env->nr)
+		sbx_strvec_pushv(&c.env, (const char *const *)q->env->v);
 	if (pipe(p)) {
 		say(q, "cannot create a pipe: %s", strerror(errno));
-		goto failed;
+		goto no_pipe;
 	}
 	fcntl(p[0], F_SETFD, FD_CLOEXEC);
 	fcntl(p[1], F_SETFD, FD_CLOEXEC);
@@ -166,10 +194,11 @@ static void start_notifier(struct sbx_notify_queue *q, struct notify_group *g, c
 	c.err = p[1];
 	if (sbx_child_start(&c)) {
 		say(q, "%s", sbx_last_error());
+		failed(q, sbx_last_error());
 		sbx_clear_error();
 		close(p[0]);
 		close(p[1]);
-		goto failed;
+		goto fell_back;
 	}
 	close(p[1]);
 	g->pid = c.pid;
@@ -178,9 +207,10 @@ static void start_notifier(struct sbx_notify_queue *q, struct notify_group *g, c
 	q->running++;
 	sbx_child_release(&c);
 	return;
-failed:
+no_pipe:
+	failed(q, "cannot create a pipe");
+fell_back:
 	sbx_child_release(&c);
-	q->st->failed++;
 	to_terminal(q, g, &g->running, sound);
 	note_release(&g->running);
 }
@@ -221,14 +251,18 @@ static void notifier_done(struct sbx_notify_queue *q, struct notify_group *g, in
 	if (!code && q->notifier == SBX_NOTIFIER_NOTIFY_SEND && (id = sbx_notifier_parse_id(out.buf)))
 		g->id = id;
 	if (code) {
-		struct sbx_buf said = SBX_BUF_INIT;
+		struct sbx_buf said = SBX_BUF_INIT, why = SBX_BUF_INIT;
 
-		q->st->failed++;
 		sbx_notify_clean_text(&said, out.buf, 300);
-		say(q, "%s failed (exit %d)%s%s", sbx_notifier_name(q->notifier), code,
-		    said.len ? ": " : "", said.buf);
+		sbx_buf_addf(&why, "%s failed (exit %d)%s%s", sbx_notifier_name(q->notifier), code,
+			     said.len ? ": " : "", said.buf);
+		say(q, "%s", why.buf);
+		failed(q, why.buf);
 		sbx_buf_release(&said);
+		sbx_buf_release(&why);
 		to_terminal(q, g, &g->running, sound);
+	} else {
+		worked(q);
 	}
 	sbx_buf_release(&out);
 	note_release(&g->running);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "notify.h"
+#include "strvec.h"
 
 /*
  * The notification server's delivery (notify-server.c): events become
@@ -20,6 +21,7 @@ struct sbx_notify_stats {
 	unsigned long long received, filtered, coalesced, delivered, failed;
 	unsigned long long malformed, oversized, rejected, dropped;
 	unsigned long long opened, closed;	/* sessions' sockets */
+	unsigned long long changes;	/* agents' states changed (notify-agents.c) */
 };
 
 struct notify_group;
@@ -33,6 +35,11 @@ struct sbx_notify_queue {
 	struct notify_group *groups;
 	size_t nr_groups, alloc_groups, running;
 	int null_fd;
+	/* The notifiers' desktop variables ("NAME=value", "NAME" unset): the server's. */
+	const struct sbx_strvec *env;
+	/* When a delivery last worked and last failed (ms since the epoch, 0: never), and why. */
+	long long ok_at, failed_at;
+	char *failure;
 };
 
 int sbx_notify_queue_init(struct sbx_notify_queue *q, enum sbx_notifier notifier,

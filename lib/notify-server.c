@@ -112,7 +112,7 @@ int sbx_notify_worth_logging(unsigned long long n)
 	return n <= 10 || !(n & (n - 1));
 }
 
-void sbx_notify_server_stats(struct sbx_notify_server *srv, cJSON *out)
+void sbx_notify_server_stats(struct sbx_notify_server *srv, cJSON *out, int host)
 {
 	cJSON *events = sbx_json_new_array();
 	sbx_json_add_number(out, "received", (double)srv->st.received);
@@ -126,6 +126,7 @@ void sbx_notify_server_stats(struct sbx_notify_server *srv, cJSON *out)
 	sbx_json_add_number(out, "dropped", (double)srv->st.dropped);
 	sbx_json_add_number(out, "opened", (double)srv->st.opened);
 	sbx_json_add_number(out, "closed", (double)srv->st.closed);
+	sbx_json_add_number(out, "changes", (double)srv->st.changes);
 	sbx_json_add_number(out, "pending", (double)sbx_notify_queue_pending(&srv->q));
 	sbx_json_add_number(out, "running", (double)srv->q.running);
 	sbx_json_add_number(out, "clients", (double)srv->open_clients);
@@ -137,6 +138,58 @@ void sbx_notify_server_stats(struct sbx_notify_server *srv, cJSON *out)
 	for (size_t i = 0; i < srv->events.nr; i++)
 		sbx_json_append(events, sbx_json_new_string(srv->events.v[i]));
 	sbx_json_add_item(out, "events", events);
+	if (host) {
+		/* The host's own business: which desktop, and what failed (sbx doctor). */
+		cJSON *desktop = sbx_json_add_item(out, "desktop", sbx_json_new_array());
+
+		for (size_t i = 0; i < srv->desktop.nr; i++) {
+			const char *eq = strchr(srv->desktop.v[i], '=');
+
+			if (eq) {
+				char *name = sbx_strndup(srv->desktop.v[i],
+							 (size_t)(eq - srv->desktop.v[i]));
+
+				sbx_json_append(desktop, sbx_json_new_string(name));
+				free(name);
+			}
+		}
+		sbx_json_add_number(out, "watchers", (double)srv->watchers);
+		sbx_json_add_number(out, "delivered_at", (double)srv->q.ok_at);
+		sbx_json_add_number(out, "failed_at", (double)srv->q.failed_at);
+		if (srv->q.failure)
+			sbx_json_add_string(out, "failure", srv->q.failure);
+	}
+}
+
+/* The desktop variables of this environment, each set or unset (notify-listen.h). */
+static void own_desktop(struct sbx_notify_server *srv)
+{
+	int any = 0;
+
+	for (size_t i = 0; sbx_notify_desktop_vars[i]; i++)
+		any |= getenv(sbx_notify_desktop_vars[i]) && *getenv(sbx_notify_desktop_vars[i]);
+	if (!any)
+		return;
+	for (size_t i = 0; sbx_notify_desktop_vars[i]; i++) {
+		const char *v = getenv(sbx_notify_desktop_vars[i]);
+
+		if (v && *v)
+			sbx_strvec_pushf(&srv->desktop, "%s=%s", sbx_notify_desktop_vars[i], v);
+		else
+			sbx_strvec_push(&srv->desktop, sbx_notify_desktop_vars[i]);
+	}
+	srv->desktop_at = sbx_agent_now();
+}
+
+void sbx_notify_take_desktop(struct sbx_notify_server *srv, const struct sbx_notify_listener *l)
+{
+	/* A run without any (ssh, an old tmux) leaves the desktop the others found. */
+	if (!l->desktop.nr || (srv->desktop.nr && l->registered < srv->desktop_at))
+		return;
+	sbx_strvec_clear(&srv->desktop);
+	sbx_strvec_pushv(&srv->desktop, (const char *const *)l->desktop.v);
+	srv->desktop_at = l->registered;
+	sbx_notify_log(srv, "notifiers use the desktop of session %s", l->name);
 }
 
 /* ------------------------------------------------------------ configuration */
@@ -212,9 +265,11 @@ static int chosen(const struct sbx_notify_server *srv, const char *kind)
 	return 0;
 }
 
-void sbx_notify_server_event(struct sbx_notify_server *srv, struct sbx_notify_event *ev)
+void sbx_notify_server_event(struct sbx_notify_server *srv, const struct sbx_notify_listener *l,
+			     struct sbx_notify_event *ev)
 {
 	srv->st.received++;
+	sbx_notify_agent_event(srv, l, ev);
 	check_config(srv);
 	if (chosen(srv, ev->kind))
 		sbx_notify_queue_add(&srv->q, ev, srv->sound);
@@ -355,7 +410,7 @@ static int handle_signals(struct sbx_notify_server *srv)
 				cJSON *st = sbx_json_new_object();
 				struct sbx_buf b = SBX_BUF_INIT;
 
-				sbx_notify_server_stats(srv, st);
+				sbx_notify_server_stats(srv, st, 1);
 				sbx_json_print(&b, st, 0);
 				sbx_notify_log(srv, "stats %s", b.buf);
 				sbx_buf_release(&b);
@@ -442,8 +497,10 @@ static int serve_loop(struct sbx_notify_server *srv)
 			}
 		}
 		for (size_t i = 0; i < srv->nr_clients; i++) {
+			short want_out = srv->clients[i].out.len ? POLLOUT : 0;
+
 			slots[n] = (struct slot){ SLOT_CLIENT, NULL, i };
-			fds[n++] = (struct pollfd){ srv->clients[i].fd, POLLIN, 0 };
+			fds[n++] = (struct pollfd){ srv->clients[i].fd, (short)(POLLIN | want_out), 0 };
 		}
 		r = poll(fds, (nfds_t)n, next_timeout(srv, now, unblock));
 		if (r < 0 && errno != EINTR) {
@@ -454,10 +511,19 @@ static int serve_loop(struct sbx_notify_server *srv)
 		if (r > 0 && fds[0].revents && handle_signals(srv))
 			break;
 		/* Clients first, then new ones, then ended sessions (which read what is left). */
-		for (size_t i = 1; r > 0 && i < n; i++)
-			if (slots[i].kind == SLOT_CLIENT && fds[i].revents &&
-			    srv->clients[slots[i].client].fd >= 0)
-				sbx_notify_client_read(srv, &srv->clients[slots[i].client]);
+		for (size_t i = 1; r > 0 && i < n; i++) {
+			struct sbx_notify_client *c;
+
+			if (slots[i].kind != SLOT_CLIENT || !fds[i].revents)
+				continue;
+			c = &srv->clients[slots[i].client];
+			if (c->fd < 0)
+				continue;
+			if ((fds[i].revents & POLLOUT) && sbx_notify_client_flush(srv, c))
+				continue;
+			if (fds[i].revents & ~POLLOUT)
+				sbx_notify_client_read(srv, c);
+		}
 		for (size_t i = 1; r > 0 && i < n; i++)
 			if (slots[i].kind == SLOT_LISTEN && fds[i].revents)
 				sbx_notify_accept(srv, slots[i].l);
@@ -490,7 +556,12 @@ static void server_release(struct sbx_notify_server *srv)
 	for (size_t i = 0; i < srv->nr_clients; i++)
 		sbx_notify_client_close(&srv->clients[i]);
 	free(srv->clients);
+	/* Removing the listeners below looks for their clients: there are none now. */
+	srv->clients = NULL;
+	srv->nr_clients = srv->alloc_clients = 0;
 	sbx_notify_queue_release(&srv->q);
+	sbx_notify_agents_release(srv);
+	sbx_strvec_clear(&srv->desktop);
 	/* Sessions keep their directories and registrations, for the next server. */
 	while (srv->nr_listeners)
 		sbx_notify_remove_listener(srv, srv->listeners[srv->nr_listeners - 1], 0);
@@ -534,6 +605,8 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o)
 	srv.lock_fd = srv.log_fd = -1;
 	srv.q.null_fd = -1;
 	sbx_strvec_init(&srv.events);
+	sbx_strvec_init(&srv.desktop);
+	own_desktop(&srv);
 	/* Detached: no terminal's signals, and no directory kept busy. */
 	if (o->ready_fd >= 0)
 		setsid();
@@ -550,6 +623,7 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o)
 	if (sbx_notify_queue_init(&srv.q, sbx_notifier_detect(), &srv.st, queue_log, &srv) ||
 	    sbx_mkdir_private(dir, 0700) || take_lock(&srv, dir))
 		goto out;
+	srv.q.env = &srv.desktop;
 	sbx_notify_add_listener(&srv, sbx_notify_new_listener());
 	if (sbx_notify_listen_user(srv.listeners[0], srv.socket, &replaced)) {
 		free(srv.listeners[0]);
@@ -559,6 +633,7 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o)
 	if (replaced)
 		sbx_notify_log(&srv, "replaced a stale socket");
 	sbx_notify_restore_sessions(&srv);
+	sbx_notify_agents_load(&srv);
 	srv.last_client = srv.owners_checked = sbx_notify_now_ms();
 	srv.idle_exit = getenv("SBX_NOTIFY_IDLE_EXIT_MS") ? atoll(getenv("SBX_NOTIFY_IDLE_EXIT_MS")) : 0;
 	if (srv.idle_exit <= 0)
@@ -572,7 +647,7 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o)
 		close(o->ready_fd);
 	}
 	ret = serve_loop(&srv);
-	sbx_notify_log(&srv, "stopping");
+	sbx_notify_log(&srv, "stopping after %llu events", srv.st.received);
 out:
 	if (ret)
 		sbx_notify_log(&srv, "%s", sbx_last_error());

@@ -5,6 +5,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "agent-status.h"
+#include "buf.h"
 #include "lines.h"
 #include "notify-listen.h"
 #include "notify-queue.h"
@@ -26,6 +28,9 @@ struct sbx_notify_client {
 	long long active;	/* accepted, or its last whole line */
 	cJSON *wait;		/* a stats request waiting for its counters */
 	long long wait_until;
+	/* A watcher (notify-agents.c): never idle, never dropped for room; what waits for it. */
+	unsigned watching : 1;
+	struct sbx_buf out;
 };
 
 struct sbx_notify_server {
@@ -50,6 +55,16 @@ struct sbx_notify_server {
 	struct sbx_strvec events;
 	char *sound;
 	char *chunk;		/* SBX_NOTIFY_READ_CHUNK bytes to read into */
+	/* The sessions' agents (notify-agents.c) and the clients that watch them. */
+	struct sbx_agent_status *agents;
+	size_t nr_agents, alloc_agents;
+	size_t watchers;
+	/*
+	 * The desktop variables notifiers get (notify-listen.h): the server's
+	 * own at start, then those of the latest registration that had any.
+	 */
+	struct sbx_strvec desktop;
+	long long desktop_at;
 };
 
 /* ---------------------------------------------------------- notify-server.c */
@@ -58,10 +73,20 @@ struct sbx_notify_server {
 void sbx_notify_log(struct sbx_notify_server *srv, const char *fmt, ...) SBX_PRINTF(2, 3);
 /* Whether the nth of a kind is logged: the first few, then every power of two. */
 int sbx_notify_worth_logging(unsigned long long n);
-/* A well-formed event: counted, and queued when its kind is chosen (its strings may move). */
-void sbx_notify_server_event(struct sbx_notify_server *srv, struct sbx_notify_event *ev);
-/* The counters and state, as the answer to {"stats":true} has them. */
-void sbx_notify_server_stats(struct sbx_notify_server *srv, cJSON *out);
+/*
+ * A well-formed event that came in on l: counted, moves l's agent, and is
+ * queued when its kind is chosen (its strings may move).
+ */
+void sbx_notify_server_event(struct sbx_notify_server *srv, const struct sbx_notify_listener *l,
+			     struct sbx_notify_event *ev);
+/*
+ * The counters and state, as the answer to {"stats":true} has them. host:
+ * the user's socket asks, which also gets what only the host may read (the
+ * desktop variables' names, the last failure).
+ */
+void sbx_notify_server_stats(struct sbx_notify_server *srv, cJSON *out, int host);
+/* A session registered on the user's socket: its desktop variables are the freshest. */
+void sbx_notify_take_desktop(struct sbx_notify_server *srv, const struct sbx_notify_listener *l);
 
 /* --------------------------------------------------------- notify-clients.c */
 
@@ -100,5 +125,24 @@ void sbx_notify_end_session(struct sbx_notify_server *srv, struct sbx_notify_lis
 void sbx_notify_check_owners(struct sbx_notify_server *srv, long long now);
 /* The sessions a previous server served, when they still live; the others' remains go. */
 void sbx_notify_restore_sessions(struct sbx_notify_server *srv);
+
+/* ---------------------------------------------------------- notify-agents.c */
+
+/* The kept states, once the sessions are restored; a session that ended meanwhile is exited. */
+void sbx_notify_agents_load(struct sbx_notify_server *srv);
+void sbx_notify_agents_release(struct sbx_notify_server *srv);
+/* l registered: its agent is started (a later session of its project replaces ended ones). */
+void sbx_notify_agent_registered(struct sbx_notify_server *srv, const struct sbx_notify_listener *l);
+/* An event on l's socket. */
+void sbx_notify_agent_event(struct sbx_notify_server *srv, const struct sbx_notify_listener *l,
+			    const struct sbx_notify_event *ev);
+/* The host's sbx run says its agent exited with code; -1 when no such session is known. */
+int sbx_notify_agent_exit(struct sbx_notify_server *srv, const char *name, int code);
+/* l's session ended (its owner is gone): exited, unless it said so already. */
+void sbx_notify_agent_ended(struct sbx_notify_server *srv, const struct sbx_notify_listener *l);
+/* c watches from now on: every state, then every change; -1 with a message when too many do. */
+int sbx_notify_watch(struct sbx_notify_server *srv, struct sbx_notify_client *c);
+/* Writes what waits for c without blocking; -1 when c is gone (then closed). */
+int sbx_notify_client_flush(struct sbx_notify_server *srv, struct sbx_notify_client *c);
 
 #endif

@@ -41,6 +41,9 @@ struct sbx_notify_origin {
 	const char *sandbox;	/* the sandbox's name, or NULL */
 	const char *agent;	/* "claude", "codex", ... or NULL */
 	long long time_ms;
+	/* Only a session's registration (the host) knows these: never a line's. */
+	const char *repo;	/* the main repository's name, or NULL */
+	const char *branch;	/* the branch the session started on, or NULL */
 };
 
 /*
@@ -65,7 +68,8 @@ struct sbx_notification {
 /* What the server makes of an event line; strings owned. */
 struct sbx_notify_event {
 	char *kind;		/* "Notification", "Stop", ... (Codex's turn end is "Stop") */
-	char *title;		/* "app: Claude is waiting" */
+	char *type;		/* a Notification's notification_type, or NULL */
+	char *title;		/* "app feat/x: Claude is waiting" */
 	char *message;		/* the agent's message, cleaned and shortened */
 	char *group;		/* one per session: "sbx:" + sandbox (or project) */
 	char *sandbox;		/* or NULL */
@@ -73,11 +77,13 @@ struct sbx_notify_event {
 
 /*
  * Parses an event line (without its newline). Returns 0 with ev filled;
- * 1 when the line is a request ({"stats":...} or {"session":{...}}),
- * *request then holding it for the caller to cJSON_Delete; -1 with a
- * message when it is malformed. With trusted (a session's socket: what its
- * host registered), project, sandbox and agent are trusted's, whatever the
- * line claims; without it they are the line's.
+ * 1 when the line is a request ({"stats":true}, {"watch":true},
+ * {"session":{...}} or {"exit":{...}}), *request then holding it for the
+ * caller to cJSON_Delete; -1 with a message when it is malformed. With
+ * trusted (a session's socket: what its host registered), project, sandbox
+ * and agent are trusted's, whatever the line claims; without it they are
+ * the line's. The title names the repository and branch where trusted has
+ * them ("app feat/x: Claude finished"), else the project's last name.
  */
 int sbx_notify_parse_line(const char *line, size_t len, const struct sbx_notify_origin *trusted,
 			  struct sbx_notify_event *ev, cJSON **request);
@@ -161,13 +167,36 @@ char *sbx_notify_log_path(void);
 char *sbx_notify_session_dir(const char *name);
 
 /*
- * Asks the server, on the user's socket, for a socket of the session name
- * (a run whose owner record, owner.h, is written and alive), whose lines
- * are then project's, sandbox's and agent's whatever they say. Returns 0
- * once it listens, -1 with a message.
+ * One request on the user's socket and the server's one-line answer
+ * (*answer the caller's), within timeout_ms; -1 with a message.
  */
-int sbx_notify_register(const char *name, const char *project, const char *sandbox,
-			const char *agent);
+int sbx_notify_ask(const cJSON *req, cJSON **answer, int timeout_ms);
+
+/* What the host's `sbx run` says of its session when it registers it. */
+struct sbx_notify_registration {
+	const char *name;	/* the run's name (its owner record's) */
+	const char *project, *sandbox, *agent;
+	const char *repo;	/* the main repository's name, or NULL outside git */
+	const char *branch;	/* the branch the checkout is on, or NULL */
+	const char *backend;
+};
+
+/*
+ * Asks the server, on the user's socket, for a socket of the session r
+ * names (a run whose owner record, owner.h, is written and alive), whose
+ * lines are then project's, sandbox's and agent's whatever they say. The
+ * registration also hands the server this process's desktop variables
+ * (DBUS_SESSION_BUS_ADDRESS, DISPLAY, WAYLAND_DISPLAY): its notifiers use
+ * the latest run's that had any. Returns 0 once it listens, -1 with a
+ * message.
+ */
+int sbx_notify_register(const struct sbx_notify_registration *r);
+/*
+ * Tells the server that the agent of session name exited with code (the
+ * run's owner, once the agent ended: agent-status.h). Quiet: a server that
+ * is not there is no reason to say anything.
+ */
+void sbx_notify_exited(const char *name, int code);
 
 /* CLOCK_MONOTONIC in milliseconds: the clock of every deadline here. */
 long long sbx_notify_now_ms(void);
@@ -181,6 +210,30 @@ int sbx_notify_connect(const char *path, int timeout_ms);
 int sbx_notify_write_all(int fd, const char *buf, size_t len, long long deadline_ms);
 /* Reads from fd into b until b holds a newline, before the deadline; -1 with a message. */
 int sbx_notify_read_line(int fd, struct sbx_buf *b, long long deadline_ms);
+
+/*
+ * Hands line (newline included) to the server on the socket at path and
+ * waits until the server has read it: it closes the connection only after
+ * reading to its end (notify-post.c). A connection reset unread, a socket
+ * nothing listens on (a server restarting) or one not there yet are tried
+ * again until the deadline (CLOCK_MONOTONIC ms); a full backlog is waited
+ * for. Returns 0, or -1 with errno set (no message recorded).
+ */
+int sbx_notify_post(const char *path, const char *line, size_t len, long long deadline_ms);
+
+/*
+ * Waiting for a socket to appear in its directory: inotify on Linux,
+ * a short sleep elsewhere. arm before the try that may fail, then wait
+ * (0 on a change, -1 past the deadline).
+ */
+struct sbx_notify_waiter {
+	int fd;
+	char *dir;
+};
+void sbx_notify_waiter_init(struct sbx_notify_waiter *w, const char *socket_path);
+int sbx_notify_waiter_arm(struct sbx_notify_waiter *w);
+int sbx_notify_waiter_wait(struct sbx_notify_waiter *w, long long deadline_ms);
+void sbx_notify_waiter_release(struct sbx_notify_waiter *w);
 
 /*
  * Makes sure a server listens on the socket: one connect when it does;
@@ -207,6 +260,11 @@ void sbx_notify_session_start(struct sbx_session *s);
  */
 int sbx_notify_session_env(struct sbx_session *s, const char *name, const char *sandbox,
 			   const char *socket);
+/*
+ * The run that owns session name says its agent ended with code (>= 0),
+ * when its session is registered: sbx_notify_exited.
+ */
+void sbx_notify_session_exit(const struct sbx_session *s, const char *name, int code);
 /*
  * The same, then the command made to set them itself
  * (sbx_session_wrap_public_env): for Lima, where an environment file costs
@@ -247,8 +305,14 @@ int sbx_notify_serve(const struct sbx_notify_serve_opts *o);
 
 /* ------------------------------------------------------------- agent wiring */
 
-/* The events to wire: notify.events, or none when notify.enabled is false. */
+/* The events that become notifications: notify.events, or none when notify.enabled is false. */
 void sbx_hook_events(const struct sbx_config *cfg, struct sbx_strvec *events);
+/*
+ * The events to wire: those, then what the agents' states need
+ * (UserPromptSubmit, PreToolUse, PostToolUse, Notification, Stop); none
+ * when notify.enabled is false.
+ */
+void sbx_hook_wired_events(const struct sbx_config *cfg, struct sbx_strvec *events);
 /*
  * Claude Code's settings.json: {"hooks": {EVENT: [{"matcher": "", "hooks":
  * [{"type": "command", "command": "sbx hook --agent claude", "timeout": 5}]}]}}.

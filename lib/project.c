@@ -3,6 +3,7 @@
 #include "gitcheck.h"
 #include "gitlayout.h"
 #include "gitmod.h"
+#include "safefile.h"
 #include "xalloc.h"
 
 #include <limits.h>
@@ -156,4 +157,24 @@ void sbx_project_release(struct sbx_project *p)
 	free(p->common_dir);
 	free(p->name);
 	memset(p, 0, sizeof(*p));
+}
+
+#define HEAD_MAX 512
+
+char *sbx_project_branch(const struct sbx_project *p)
+{
+	struct sbx_buf head = SBX_BUF_INIT;
+	char *branch = NULL;
+	size_t len;
+
+	if (!p->git_dir || sbx_safe_read(p->git_dir, "HEAD", HEAD_MAX, &head)) {
+		sbx_clear_error();
+		sbx_buf_release(&head);
+		return NULL;
+	}
+	len = strcspn(head.buf, "\n");
+	if (len > 16 && !strncmp(head.buf, "ref: refs/heads/", 16) && !memchr(head.buf, '\0', len))
+		branch = sbx_strndup(head.buf + 16, len - 16);
+	sbx_buf_release(&head);
+	return branch;
 }

@@ -44,4 +44,12 @@ enum {
 int sbx_project_detect_flags(struct sbx_project *p, const char *dir, unsigned flags);
 void sbx_project_release(struct sbx_project *p);
 
+/*
+ * The branch the checkout is on ("feat/x", from its HEAD's
+ * "ref: refs/heads/feat/x"), or NULL: detached, outside git, or a HEAD that
+ * is not such a line. HEAD is read without following a link and at most a
+ * few hundred bytes (the host's copy follows the sandbox's, validated).
+ */
+char *sbx_project_branch(const struct sbx_project *p);
+
 #endif

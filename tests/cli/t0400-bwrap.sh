@@ -223,7 +223,17 @@ test_expect_success 'an ephemeral home is discarded, a persistent one is kept' '
 	"$SBX" ls --json >list &&
 	test_grep "\"kind\":\"persistent\",\"status\":\"Stopped\",\"project\":\"$PROJ\"" list &&
 	"$SBX" ls >out &&
-	test_grep "^sbx-proj-[0-9a-f]*-keep  *bwrap  *persistent  *Stopped  *-  *$PROJ$" out
+	test_grep "^sbx-proj-[0-9a-f]*-keep  *bwrap  *persistent  *Stopped  *-  *-  *$PROJ  *-$" out
+'
+
+test_expect_success 'sbx ls: a project path with a newline and an escape is one visible line' '
+	odd="$TRASH/odd
+$(printf "\033")]0;x" &&
+	mkdir -p "$odd" &&
+	(cd "$odd" && "$SBX" shell --keep -- true) &&
+	"$SBX" ls >out &&
+	! grep "$(printf "\033")" out &&
+	test_grep "  $TRASH/odd^J^\[\]0;x  " out
 '
 
 test_expect_success 'doctor: a backend that is not used is no failure' '

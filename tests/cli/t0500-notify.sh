@@ -236,17 +236,18 @@ test_expect_success 'the server stops on SIGTERM, exits 0 and removes its socket
 	! test -e "$NOTIFY_SOCK"
 '
 
-test_expect_success 'sbx hook without a server exits 0 within 500 ms' '
+# It waits a second for a server that may be restarting (and a quarter for stdin).
+test_expect_success 'sbx hook without a server exits 0 within 2 s' '
 	start=$(date +%s%N) &&
 	claude_event Stop "\"stop_hook_active\":false" | "$SBX" hook --agent claude 2>err &&
 	end=$(date +%s%N) &&
 	echo "$(( (end - start) / 1000000 )) ms" &&
-	test $(( (end - start) / 1000000 )) -lt 500 &&
+	test $(( (end - start) / 1000000 )) -lt 2000 &&
 	test_grep "cannot send the event" err
 '
 
-test_expect_success 'sbx hook whose stdin never ends exits 0 within 500 ms' '
-	{ sleep 2; } | {
+test_expect_success 'sbx hook whose stdin never ends exits 0 within 2 s' '
+	{ sleep 3; } | {
 		start=$(date +%s%N)
 		"$SBX" hook --agent claude 2>/dev/null
 		code=$?
@@ -255,7 +256,7 @@ test_expect_success 'sbx hook whose stdin never ends exits 0 within 500 ms' '
 	} &&
 	read -r code ms <elapsed &&
 	echo "exit $code, $ms ms" &&
-	test "$code" = 0 && test "$ms" -lt 500
+	test "$code" = 0 && test "$ms" -lt 2000
 '
 
 start_server && stop_server KILL && test -S "$NOTIFY_SOCK" && start_server

@@ -35,6 +35,8 @@ path = os.path.expanduser("~/.claude/settings.json")
 settings = json.load(open(path)) if os.path.exists(path) else {}
 seen["hooks"] = sorted(settings.get("hooks", {}))
 seen["sbx"] = subprocess.run(["sh", "-c", "command -v sbx"], capture_output=True, text=True).stdout.strip()
+seen["sbx-hook"] = subprocess.run(["sh", "-c", "command -v sbx-hook && sbx-hook --help"],
+                                  capture_output=True, text=True).stdout
 for ev in json.load(open(".probe-events.json")):
     for m in settings.get("hooks", {}).get(ev["hook_event_name"], []):
         for h in m["hooks"]:
@@ -76,17 +78,19 @@ test_expect_success 'sbx run starts the server; the agent'"'"'s hook reaches the
 	test_grep -F "Notify \"sbx\" 0 \"\" \"proj: probe is waiting\" \"Probe needs your input\"" "$MOCK_LOG"
 '
 
-test_expect_success 'inside: the host'"'"'s sbx on PATH, the session'"'"'s names, the hooks of the default events' '
+test_expect_success 'inside: the host'"'"'s sbx (and sbx-hook) on PATH, the session'"'"'s names, the hooks of the default events and the agents'"'"' states' '
 	/usr/bin/python3 -c "
 import json
 s = json.load(open(\".probe-seen\"))
 assert s[\"sbx\"] == \"/opt/sbx/bin/sbx\", s
+assert s[\"sbx-hook\"].startswith(\"/opt/sbx/bin/sbx-hook\\nusage: sbx hook \"), s
 e = s[\"env\"]
 assert e[\"SBX_NOTIFY_SOCKET\"] == \"/run/sbx/notify/notify.sock\", e
 assert e[\"SBX_PROJECT\"] == \"$PROJ\", e
 assert e[\"SBX_AGENT\"] == \"probe\", e
 assert e[\"SBX_SANDBOX\"].startswith(\"sbx-proj-\"), e
-assert s[\"hooks\"] == [\"Notification\", \"Stop\"], s
+assert s[\"hooks\"] == [\"Notification\", \"PostToolUse\", \"PreToolUse\", \"Stop\",
+                      \"UserPromptSubmit\"], s
 "
 '
 
@@ -118,16 +122,17 @@ test_expect_success 'runs of one persistent sandbox replace each other'"'"'s not
 	test_grep "Notify \"sbx\" [1-9][0-9]* \"\" \"proj: probe finished\"" last
 '
 
-test_expect_success 'notify.events rewires the template: only the chosen events have hooks' '
+test_expect_success 'notify.events rewires the template: the chosen events have hooks, with the states'"'"' own' '
 	cat >"$XDG_CONFIG_HOME/sbx/config.json" <<-EOF &&
 	{"agents": {"probe": {"command": "$PROJ/probe"}}, "agent": "probe", "backend": "bwrap",
-	 "notify": {"events": ["PreToolUse"]}}
+	 "notify": {"events": ["SessionStart"]}}
 	EOF
 	events "$(notif),$(pre)" &&
 	"$SBX" run &&
 	/usr/bin/python3 -c "
 import json
-assert json.load(open(\".probe-seen\"))[\"hooks\"] == [\"PreToolUse\"]
+assert json.load(open(\".probe-seen\"))[\"hooks\"] == [\"Notification\", \"PostToolUse\",
+    \"PreToolUse\", \"SessionStart\", \"Stop\", \"UserPromptSubmit\"]
 "
 '
 

@@ -25,7 +25,7 @@ row() {
 test_expect_success 'the table: one line per worktree, the main one first' '
 	(cd app && "$SBX" wt ls >../out) &&
 	head -n 1 out >header &&
-	test_grep "^BRANCH  *STATE  *AHEAD/BEHIND  *SANDBOX  *PATH$" header &&
+	test_grep "^BRANCH  *STATE  *AHEAD/BEHIND  *AGENT  *PATH$" header &&
 	sed -n 2p out >first &&
 	test_grep "^main  *clean  *-  *-  *$TRASH/app (main)$" first &&
 	test_line_count out 8
@@ -101,7 +101,7 @@ test_expect_success 'refusals: outside a repository 1, a stray argument 2' '
 '
 
 if command -v bwrap >/dev/null 2>&1; then
-	test_expect_success 'a sandbox running in a worktree shows, and only there' '
+	test_expect_success 'a sandbox running in a worktree shows, with its agent'"'"'s state, and only there' '
 		(cd app.worktrees/ahead && SBX_BACKEND=bwrap SBX_AGENT=shell "$SBX" shell -- \
 			sh -c "touch started; exec sleep 3261") &
 		pid=$! &&
@@ -111,11 +111,15 @@ if command -v bwrap >/dev/null 2>&1; then
 		kill $pid && wait $pid;
 		rm -f app.worktrees/ahead/started &&
 		row ahead >line &&
-		test_grep "^ahead  *[a-z]*  *+2 -1 main  *running  *$WTS/ahead$" line &&
+		test_grep "^ahead  *[a-z]*  *+2 -1 main  *started  *$WTS/ahead$" line &&
 		row dirty >line &&
 		test_grep " -  *$WTS/dirty$" line &&
 		grep "\"path\":\"$WTS/ahead\"" json >line &&
-		test_grep "\"running\":true,\"sandboxes\":\[\"sbx-app-[0-9a-f]*-[0-9a-z]*\"\]" line
+		test_grep "\"running\":true,\"sandboxes\":\[\"sbx-app-[0-9a-f]*-[0-9a-z]*\"\]" line &&
+		test_grep "\"agent\":{\"name\":\"sbx-app-[0-9a-f]*-[0-9a-z]*\",.*\"repo\":\"app\",\"branch\":\"ahead\",\"state\":\"started\"" line &&
+		(cd app && "$SBX" wt ls >../out) &&
+		row ahead >line &&
+		test_grep "^ahead  *[a-z]*  *+2 -1 main  *exited[ 0-9]*  *$WTS/ahead$" line
 	'
 else
 	test_skip 'a sandbox running in a worktree shows' 'bubblewrap is not installed'

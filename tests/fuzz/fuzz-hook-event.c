@@ -6,8 +6,12 @@
  * valid UTF-8 without control characters or bidirectional overrides, within
  * its limits, and a line on a session's socket is that session's whatever it
  * claims; and the server's line splitter finds the same lines however the
- * bytes are cut.
+ * bytes are cut. What an event does to its session's agent's state
+ * (agent-status.h) keeps its text clean, and a status read back from any
+ * bytes is clean and reads back the same.
  */
+#include "agent-status.h"
+#include "error.h"
 #include "lines.h"
 #include "notify.h"
 #include "xalloc.h"
@@ -71,6 +75,59 @@ static void check_event(const struct sbx_notify_event *ev)
 		abort();
 	check_text(ev->title, 120);
 	check_text(ev->message, 300);
+	if (ev->type)
+		check_text(ev->type, 64);
+}
+
+/* A status's text is clean, and it reads back the same from its own record. */
+static void check_status(const struct sbx_agent_status *st)
+{
+	struct sbx_agent_status back;
+	cJSON *o = sbx_agent_status_json(st), *again;
+
+	if (st->message)
+		check_text(st->message, SBX_AGENT_MESSAGE_MAX);
+	if (sbx_agent_status_from_json(&back, o))
+		abort();
+	again = sbx_agent_status_json(&back);
+	if (!cJSON_Compare(o, again, 1))
+		abort();
+	cJSON_Delete(again);
+	cJSON_Delete(o);
+	sbx_agent_status_release(&back);
+}
+
+/* The event moves a session's agent as the server would. */
+static void check_agent(const struct sbx_notify_event *ev)
+{
+	struct sbx_agent_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.name = sbx_strdup("sbx-app-1a2b3c-k3x9q");
+	st.code = -1;
+	sbx_agent_status_event(&st, ev->kind, ev->type, ev->message, 1);
+	check_status(&st);
+	sbx_agent_status_release(&st);
+}
+
+/* Any bytes as a kept status: refused, or clean. */
+static void check_record(const uint8_t *data, size_t size)
+{
+	struct sbx_agent_status st;
+	cJSON *doc = cJSON_ParseWithLength((const char *)data, size);
+
+	if (doc && !sbx_agent_status_from_json(&st, doc)) {
+		const char *fields[] = { st.sandbox, st.project, st.agent, st.backend, st.repo,
+					 st.branch, st.message };
+
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (fields[i])
+				check_text(fields[i], 4096);
+		check_status(&st);
+		sbx_agent_status_release(&st);
+	}
+	sbx_clear_error();
+	cJSON_Delete(doc);
 }
 
 static void on_line(void *data, const char *line, size_t len)
@@ -123,7 +180,8 @@ static void check_lines(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sbx_notify_origin o = { "/home/u/app", "sbx-app-1a2b3c-k3x9q", "claude", 1 };
+	struct sbx_notify_origin o = { "/home/u/app", "sbx-app-1a2b3c-k3x9q", "claude", 1,
+					   "app", "feat/x" };
 	struct sbx_buf line = SBX_BUF_INIT, clean = SBX_BUF_INIT;
 	struct sbx_notify_event ev;
 	cJSON *req = NULL;
@@ -155,11 +213,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_event(&ev);
 		/* Whatever the line claims, the event is the registered session's. */
 		if (strcmp(ev.group, "sbx:sbx-app-1a2b3c-k3x9q") || !ev.sandbox ||
-		    strcmp(ev.sandbox, o.sandbox) || strncmp(ev.title, "app: Claude", 11))
+		    strcmp(ev.sandbox, o.sandbox) || strncmp(ev.title, "app feat/x: Claude", 18))
 			abort();
+		check_agent(&ev);
 	}
 	sbx_notify_event_release(&ev);
 	cJSON_Delete(req);
+
+	check_record(data, size);
 
 	/* The cleaner on its own, with a limit taken from the input. */
 	text = sbx_strndup((const char *)data, size);

@@ -69,7 +69,7 @@ static void test_words(void)
 	expect("-subtitle -sound ", "notify", "send", "-s");
 	expect("", "notify", "send", "-sound", "");
 	expect("", "run", "--env", "");
-	expect("--json --help ", "ls", "");
+	expect("--json --watch --help ", "ls", "");
 	expect("wt ", "help", "w");
 	expect("", "no-such-command", "");
 }

@@ -10,7 +10,7 @@
 #include "xalloc.h"
 
 static const struct sbx_notify_origin origin = {
-	"/home/u/my-app/", "sbx-my-app-1a2b3c-k3x9q", "claude", 1718000000123LL,
+	"/home/u/my-app/", "sbx-my-app-1a2b3c-k3x9q", "claude", 1718000000123LL, NULL, NULL,
 };
 
 #define MIB (1024 * 1024)
@@ -138,8 +138,8 @@ static void test_parse(void)
 static void test_trusted(void)
 {
 	static const struct sbx_notify_origin mine = { "/home/u/mine", "sbx-mine-1a2b3c-aaaaa",
-		"codex", 0 };
-	static const struct sbx_notify_origin bare = { NULL, NULL, NULL, 0 };
+		"codex", 0, NULL, NULL };
+	static const struct sbx_notify_origin bare = { NULL, NULL, NULL, 0, NULL, NULL };
 	const char *forged = "{\"v\":1,\"project\":\"/home/u/other\",\"sandbox\":\"sbx-other-9f8e7d-bbbbb\","
 			     "\"agent\":\"claude\",\"event\":{\"hook_event_name\":\"Stop\"}}";
 	struct sbx_notify_event ev;
@@ -265,6 +265,12 @@ static void test_wiring(void)
 	sbx_hook_events(cfg, &events);
 	ok(events.nr == 2 && !strcmp(events.v[0], "Notification") && !strcmp(events.v[1], "Stop"),
 	   "default events: Notification and Stop");
+	sbx_strvec_clear(&events);
+	sbx_hook_wired_events(cfg, &events);
+	ok(events.nr == 5 && !strcmp(events.v[0], "Notification") && !strcmp(events.v[1], "Stop") &&
+	   !strcmp(events.v[2], "UserPromptSubmit") && !strcmp(events.v[3], "PreToolUse") &&
+	   !strcmp(events.v[4], "PostToolUse"),
+	   "wired: those, then what the agents' states need");
 	mine = sbx_claude_hook_settings(&events);
 	ok(!sbx_jsonc_read_file(SBX_SRCDIR "/hooks/claude-settings.json", &shipped) &&
 	   cJSON_Compare(mine, shipped, 1), "hooks/claude-settings.json is what sbx setup writes");
@@ -280,7 +286,7 @@ static void test_wiring(void)
 
 	off = cJSON_Parse("{\"notify\": {\"enabled\": false}}");
 	sbx_config_merge(cfg, SBX_LAYER_USER, "test", off);
-	sbx_hook_events(cfg, &events);
+	sbx_hook_wired_events(cfg, &events);
 	is_int(events.nr, 0, "notify.enabled false: no events");
 	sbx_codex_hook_toml(&events, &toml);
 	is_int(toml.len, 0, "and no Codex notify");
