@@ -6,46 +6,9 @@
  * reorders what the user reads), and only valid UTF-8.
  */
 #include "notify.h"
+#include "utf8.h"
 
 #include <string.h>
-
-/*
- * The length of the valid UTF-8 sequence at s (of n bytes) with its code
- * point in *cp, or 0 when the bytes are not one.
- */
-static size_t utf8_char(const unsigned char *s, size_t n, unsigned *cp)
-{
-	size_t len;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		*cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		*cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		*cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and beyond U+10FFFF. */
-	if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)) ||
-	    (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 enum text_class { TEXT_KEEP, TEXT_SPACE, TEXT_DROP };
 
@@ -55,8 +18,7 @@ static enum text_class classify(unsigned cp)
 	if (cp <= 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029)
 		return TEXT_SPACE;
 	/* Bidirectional marks, embeddings, overrides and isolates: invisible, so gone. */
-	if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069))
+	if (sbx_unicode_bidi_control(cp))
 		return TEXT_DROP;
 	return TEXT_KEEP;
 }
@@ -69,7 +31,7 @@ void sbx_notify_clean_text(struct sbx_buf *out, const char *s, size_t max)
 
 	while (n) {
 		unsigned cp = 0;
-		size_t len = utf8_char(p, n, &cp);
+		size_t len = sbx_utf8_char(p, n, &cp);
 		enum text_class class = len ? classify(cp) : TEXT_KEEP;
 
 		if (class != TEXT_KEEP) {

@@ -1,5 +1,6 @@
 /* Verbosity and colour: the output conventions of term.h. */
 #include "term.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -64,50 +65,13 @@ void sbx_print_colored(FILE *f, enum sbx_color c, const char *text, int width)
 		fputc(' ', f);
 }
 
-/* The length of the valid UTF-8 sequence at s (n bytes) and its code point; 0 when none. */
-static size_t utf8_at(const unsigned char *s, size_t n, unsigned *cp)
-{
-	size_t len;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		*cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		*cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		*cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and beyond U+10FFFF. */
-	if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)) ||
-	    (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
-static int bidi_control(unsigned cp)
-{
-	return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
 void sbx_term_visible(struct sbx_buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (len) {
 		unsigned cp = 0;
-		size_t n = *p < 0x80 ? 1 : utf8_at(p, len, &cp);
+		size_t n = sbx_utf8_char(p, len, &cp);
 
 		if (*p == '\t' || *p == '\n' || (*p >= 0x20 && *p < 0x7f))
 			sbx_buf_addch(out, (char)*p);
@@ -115,7 +79,7 @@ void sbx_term_visible(struct sbx_buf *out, const char *s, size_t len)
 			sbx_buf_addf(out, "^%c", *p == 0x7f ? '?' : *p + '@');
 		else if (!n)
 			sbx_buf_addf(out, "\\x%02x", *p);
-		else if (cp <= 0x9f || bidi_control(cp))
+		else if (cp <= 0x9f || sbx_unicode_bidi_control(cp))
 			sbx_buf_addf(out, "<U+%04X>", cp);
 		else
 			sbx_buf_add(out, p, n);
