@@ -20,6 +20,7 @@
 #include "nsenter.h"
 #include "paths.h"
 #include "safefile.h"
+#include "unix-socket.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -82,19 +83,13 @@ static int relay_socket(struct sbx_bwrap_net *n)
 	}
 	n->relay_dir = tmpl;
 	n->relay_path = sbx_path_join(tmpl, "proxy.sock");
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(n->relay_path) >= sizeof(sun.sun_path))
-		return sbx_error("the path '%s' is too long for a socket", n->relay_path);
-	memcpy(sun.sun_path, n->relay_path, strlen(n->relay_path));
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	fd = sbx_unix_stream_for(n->relay_path, &sun);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 128)) {
 		sbx_error_errno("cannot listen on '%s'", n->relay_path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	n->relay_fd = fd;
 	return 0;
 }

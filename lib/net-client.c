@@ -6,6 +6,7 @@
 #include "fsutil.h"
 #include "net-http.h"
 #include "net-policy.h"
+#include "unix-socket.h"
 #include "xalloc.h"
 
 #include <arpa/inet.h>
@@ -348,11 +349,8 @@ static void pair_close(struct pair *p)
 static int connect_unix(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	int fd = sbx_unix_stream_for(path, &sun);
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
 		close(fd);
 		fd = -1;

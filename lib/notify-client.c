@@ -15,6 +15,7 @@
 #include "project.h"
 #include "session.h"
 #include "spawn.h"
+#include "unix-socket.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -80,19 +81,9 @@ int sbx_notify_connect(const char *path, int timeout_ms)
 	int fd, err = 0;
 	socklen_t len = sizeof(err);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = sbx_unix_stream_for(path, &sa);
 	if (fd < 0)
 		return -1;
-#ifdef SO_NOSIGPIPE
-	setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &(int){ 1 }, sizeof(int));
-#endif
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		goto fail;
 	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))

@@ -15,6 +15,7 @@
  * backlog is waited for by connect itself.
  */
 #include "notify.h"
+#include "unix-socket.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -49,19 +50,9 @@ static int connect_by(const char *path, long long deadline)
 	long long left = left_of(deadline);
 	int fd, err;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = sbx_unix_stream_for(path, &sa);
 	if (fd < 0)
 		return -1;
-#ifdef SO_NOSIGPIPE
-	setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &(int){ 1 }, sizeof(int));
-#endif
 	tv.tv_sec = (time_t)(left / 1000);
 	tv.tv_usec = (suseconds_t)(left % 1000 * 1000 + (left ? 0 : 1000));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));

@@ -8,6 +8,7 @@
 #include "plugin.h"
 #include "quote.h"
 #include "spawn.h"
+#include "unix-socket.h"
 #include "xalloc.h"
 
 #include <ctype.h>
@@ -450,10 +451,7 @@ static int check_ssh_agent(void)
 	if (!S_ISSOCK(st.st_mode) || strlen(sock) >= sizeof(sa.sun_path))
 		return sbx_error("cannot forward the ssh agent: '%s' (SSH_AUTH_SOCK) is no socket; %s",
 				 sock, fix);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, sock, strlen(sock));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = sbx_unix_stream_for(sock, &sa);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
 		err = errno;
 	if (fd >= 0)
