@@ -141,28 +141,21 @@ void sbx_notify_agent_registered(struct sbx_notify_server *srv, const struct sbx
 		SBX_ALLOC_GROW(srv->agents, srv->nr_agents + 1, srv->alloc_agents);
 		st = &srv->agents[srv->nr_agents++];
 		memset(st, 0, sizeof(*st));
-		st->name = sbx_strdup(l->name);
 	} else if (st->state != SBX_AGENT_EXITED) {
 		/* A server that came back: the session is where it was. */
 		return;
 	}
-	free(st->sandbox);
-	free(st->project);
-	free(st->agent);
-	free(st->backend);
-	free(st->repo);
-	free(st->branch);
-	free(st->message);
+	/* A run again under an exited one's name: nothing of the old one stays. */
+	sbx_agent_status_release(st);
+	st->name = sbx_strdup(l->name);
 	st->sandbox = sbx_strdup(l->sandbox);
 	st->project = sbx_strdup(l->project);
 	st->agent = l->agent ? sbx_strdup(l->agent) : NULL;
 	st->backend = l->backend ? sbx_strdup(l->backend) : NULL;
 	st->repo = l->repo ? sbx_strdup(l->repo) : NULL;
 	st->branch = l->branch ? sbx_strdup(l->branch) : NULL;
-	st->message = NULL;
 	st->state = SBX_AGENT_STARTED;
 	st->since = now;
-	st->code = -1;
 	changed(srv, st);
 }
 
