@@ -15,43 +15,16 @@ fi
 export SBX_BACKEND=bwrap SBX_AGENT=shell
 mkdir -p proj
 cd proj || exit 1
-TERMINAL="$TRASH/terminal.sock"
+# shellcheck source=tests/cli/lib-terminal.sh
+. "$TESTS_DIR/lib-terminal.sh"
 test_cleanup_hook='tmux -S "$TERMINAL" kill-server 2>/dev/null; "$SBX" stop --all >/dev/null 2>&1'
 
-# A new terminal (the test's own tmux server) with a shell in the project.
-open_terminal() {
-	tmux -S "$TERMINAL" -f /dev/null new-session -d -x 100 -y 30 "PS1='host\$ ' sh" &&
-	tmux -S "$TERMINAL" set-option -g remain-on-exit off >/dev/null
-}
-close_terminal() {
-	tmux -S "$TERMINAL" kill-server
-}
-type_line() {
-	tmux -S "$TERMINAL" send-keys "$1" Enter
-}
-# wait_for PATTERN: until the terminal shows a line matching it (15 s at most).
-wait_for() {
-	i=0
-	while [ $i -lt 150 ]; do
-		tmux -S "$TERMINAL" capture-pane -p -S -100 >screen 2>/dev/null &&
-		grep -q -- "$1" screen && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "the terminal never showed '$1':" >&2
-	cat screen >&2
-	return 1
-}
-# The one run in tmux that sbx ls lists, and its status.
-session() {
-	"$SBX" ls --json | sed -n 's/.*"name":"\([^"]*\)".*"tmux":"[a-z]*".*/\1/p'
-}
 status_of() {
 	"$SBX" ls | awk -v n="$1" '$1 == n { print $4 }'
 }
 
 test_expect_success 'run --tmux: the agent runs in tmux inside the sandbox' '
-	open_terminal &&
+	open_terminal 100 30 &&
 	type_line "\"$SBX\" run --tmux" &&
 	type_line "echo \"inside \$(hostname) \$((6 * 7)) [\$TMUX]\"" &&
 	wait_for "^inside sbx 42 \[/run/sbx/tmux/sock," &&
@@ -83,7 +56,7 @@ test_expect_success 'closing the terminal while attached leaves the agent runnin
 
 test_expect_success 'sbx attach (no name: the project'"'"'s only one) and the agent'"'"'s exit code' '
 	name=$(session) &&
-	open_terminal &&
+	open_terminal 100 30 &&
 	type_line "\"$SBX\" attach; echo \"attach exited \$?\"" &&
 	type_line "echo back-\$((2 * 21))" &&
 	wait_for "^back-42" &&

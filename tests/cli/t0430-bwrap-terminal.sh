@@ -16,7 +16,8 @@ fi
 export SBX_BACKEND=bwrap SBX_AGENT=shell
 mkdir -p proj
 cd proj || exit 1
-TERMINAL="$TRASH/terminal.sock"
+# shellcheck source=tests/cli/lib-terminal.sh
+. "$TESTS_DIR/lib-terminal.sh"
 test_cleanup_hook='tmux -S "$TERMINAL" kill-server 2>/dev/null; "$SBX" stop --all >/dev/null 2>&1'
 
 # Types "echo INJECT$((40 + 2))" and Enter into its terminal, as an attack on the shell that reads it next.
@@ -35,28 +36,8 @@ import fcntl, struct, termios
 print("queued", struct.unpack("i", fcntl.ioctl(0, termios.FIONREAD, b"\0\0\0\0"))[0])
 PY
 
-open_terminal() {
-	tmux -S "$TERMINAL" -f /dev/null new-session -d -x 100 -y 30 "PS1='host\$ ' sh" &&
-	tmux -S "$TERMINAL" set-option -g remain-on-exit off >/dev/null
-}
-type_line() {
-	tmux -S "$TERMINAL" send-keys "$1" Enter
-}
 resize() {
 	tmux -S "$TERMINAL" resize-window -x "$1" -y "$2"
-}
-# wait_for PATTERN: until the terminal shows a line matching it (15 s at most).
-wait_for() {
-	i=0
-	while [ $i -lt 150 ]; do
-		tmux -S "$TERMINAL" capture-pane -p -S -100 >screen 2>/dev/null &&
-		grep -q -- "$1" screen && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "the terminal never showed '$1':" >&2
-	cat screen >&2
-	return 1
 }
 # wait_file FILE: until FILE exists and is not empty (15 s at most).
 wait_file() {
@@ -68,7 +49,7 @@ wait_file() {
 	test -s "$1" || { echo "'$1' was never written" >&2; return 1; }
 }
 
-open_terminal
+open_terminal 100 30
 
 # Whether TIOCSTI types into a terminal here at all: the kernel may refuse it
 # to everyone (dev.tty.legacy_tiocsti=0), and then nothing can be shown.

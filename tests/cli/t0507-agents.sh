@@ -228,26 +228,11 @@ else
 fi
 
 # A terminal (the test's own tmux server) for what needs one.
-TERMINAL="$TRASH/terminal.sock"
-export TERMINAL
-type_line() {
-	tmux -S "$TERMINAL" send-keys "$1" Enter
-}
-# wait_for PATTERN: until the terminal shows a line matching it (60 s at most).
-wait_for() {
-	i=0
-	while [ $i -lt 600 ]; do
-		tmux -S "$TERMINAL" capture-pane -p >screen 2>/dev/null &&
-		grep -q -- "$1" screen && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "the terminal never showed '$1':" >&2
-	cat screen >&2
-	return 1
-}
-tmux -S "$TERMINAL" -f /dev/null new-session -d -x 160 -y 30 "PS1='host\$ ' sh" &&
-	tmux -S "$TERMINAL" set-option -g remain-on-exit off >/dev/null
+# shellcheck source=tests/cli/lib-terminal.sh
+. "$TESTS_DIR/lib-terminal.sh"
+# ls --watch redraws in place: only the screen counts.
+TERMINAL_WAIT=60 TERMINAL_HISTORY=0
+open_terminal 160 30
 
 test_expect_success 'sbx ls --watch on a terminal: the table, redrawn on each change' '
 	type_line "clear; cd \"$APP\" && \"$SBX\" ls --watch" &&

@@ -18,33 +18,11 @@ fi
 export SBX_BACKEND=bwrap SBX_AGENT=shell
 mkdir -p proj
 cd proj || exit 1
-TERMINAL="$TRASH/terminal.sock"
+# shellcheck source=tests/cli/lib-terminal.sh
+. "$TESTS_DIR/lib-terminal.sh"
 test_cleanup_hook='tmux -S "$TERMINAL" kill-server 2>/dev/null; "$SBX" stop --all >/dev/null 2>&1'
-
-open_terminal() {
-	tmux -S "$TERMINAL" -f /dev/null new-session -d -x 150 -y 40 "PS1='host\$ ' sh" &&
-	tmux -S "$TERMINAL" set-option -g remain-on-exit off >/dev/null
-}
-type_line() {
-	tmux -S "$TERMINAL" send-keys "$1" Enter
-}
-# wait_for PATTERN: until the terminal shows a line matching it (90 s at most:
-# longer than bounded's 60, so that a hang shows as a timeout, not as this).
-wait_for() {
-	i=0
-	while [ $i -lt 900 ]; do
-		tmux -S "$TERMINAL" capture-pane -p -S -200 >screen 2>/dev/null &&
-		grep -q -- "$1" screen && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "the terminal never showed '$1':" >&2
-	cat screen >&2
-	return 1
-}
-session() {
-	"$SBX" ls --json | sed -n 's/.*"name":"\([^"]*\)".*"tmux":"[a-z]*".*/\1/p'
-}
+# 90 s: longer than bounded's 60, so that a hang shows as a timeout, not as this.
+TERMINAL_WAIT=90 TERMINAL_HISTORY=200
 
 # attack WHAT: a run in tmux whose agent leaves WHAT (a shell line) as its
 # status, then detaches; run says it detached and exits 0 in time; attach
@@ -70,7 +48,7 @@ attack() {
 }
 
 test_expect_success 'setup: a terminal' '
-	open_terminal
+	open_terminal 150 40
 '
 
 test_expect_success 'a status that links to /dev/zero is no status, and is not read' '
