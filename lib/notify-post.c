@@ -171,14 +171,16 @@ static int lost(int err)
 	       err == ENOTCONN;
 }
 
-int sbx_notify_post(const char *path, const char *line, size_t len, long long deadline)
+int sbx_notify_post(const char *path, const char *line, size_t len, long long deadline,
+		    long long busy_deadline)
 {
 	struct sbx_notify_waiter w;
 	int ret = -1, err = 0;
 
 	sbx_notify_waiter_init(&w, path);
 	for (;;) {
-		int fd = connect_by(path, deadline);
+		/* A listener whose backlog is full is alive: waited for until the later deadline. */
+		int fd = connect_by(path, busy_deadline);
 
 		if (fd < 0) {
 			err = errno;
@@ -193,8 +195,8 @@ int sbx_notify_post(const char *path, const char *line, size_t len, long long de
 			}
 			continue;
 		}
-		if (!sbx_notify_write_all(fd, line, len, deadline) && !shutdown(fd, SHUT_WR) &&
-		    !wait_closed(fd, deadline)) {
+		if (!sbx_notify_write_all(fd, line, len, busy_deadline) && !shutdown(fd, SHUT_WR) &&
+		    !wait_closed(fd, busy_deadline)) {
 			close(fd);
 			ret = 0;
 			break;

@@ -216,10 +216,13 @@ int sbx_notify_read_line(int fd, struct sbx_buf *b, long long deadline_ms);
  * waits until the server has read it: it closes the connection only after
  * reading to its end (notify-post.c). A connection reset unread, a socket
  * nothing listens on (a server restarting) or one not there yet are tried
- * again until the deadline (CLOCK_MONOTONIC ms); a full backlog is waited
- * for. Returns 0, or -1 with errno set (no message recorded).
+ * again until deadline_ms (CLOCK_MONOTONIC); a server that is there but
+ * busy (a full backlog, a line not read yet) is waited for until
+ * busy_deadline_ms, as long as a burst of events needs on a loaded machine.
+ * Returns 0, or -1 with errno set (no message recorded).
  */
-int sbx_notify_post(const char *path, const char *line, size_t len, long long deadline_ms);
+int sbx_notify_post(const char *path, const char *line, size_t len, long long deadline_ms,
+		    long long busy_deadline_ms);
 
 /*
  * Waiting for a socket to appear in its directory: inotify on Linux,
