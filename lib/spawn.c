@@ -208,6 +208,10 @@ int sbx_child_start(struct sbx_child *c)
 		sigdelset(&all, SIGQUIT);
 		posix_spawnattr_setsigdefault(&attr, &all);
 	}
+	if (c->new_pgroup) {
+		flags |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(&attr, 0);
+	}
 	posix_spawnattr_setflags(&attr, flags);
 	if (c->forward_signals)
 		forward_begin();

@@ -49,6 +49,12 @@ struct sbx_child {
 	 * alone reach it as SIGTERM.
 	 */
 	unsigned ignore_tty_signals : 1;
+	/*
+	 * The child starts in a process group of its own: a signal to sbx's
+	 * group (Ctrl-C on the terminal, timeout(1)) does not reach it. For the
+	 * cleanup that must outlive further signals (deleting a sandbox).
+	 */
+	unsigned new_pgroup : 1;
 	const char *dir;
 	int in, out, err;		/* -1: inherit; else dup'ed onto 0, 1, 2 */
 	int pass_fds[SBX_CHILD_MAX_FDS];
@@ -58,7 +64,7 @@ struct sbx_child {
 	const struct sbx_child_watch *watch;	/* or NULL */
 };
 
-#define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, 0, NULL, -1, -1, -1, \
+#define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, 0, 0, NULL, -1, -1, -1, \
 			 { 0 }, 0, -1, 0, NULL }
 
 void sbx_child_init(struct sbx_child *c);
