@@ -230,6 +230,7 @@ int sbx_child_start(struct sbx_child *c)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	sbx_strvec_clear(&envp);
+	c->start_errno = err;
 	if (err) {
 		c->pid = -1;
 		errno = err;

@@ -62,10 +62,16 @@ struct sbx_child {
 	pid_t pid;
 	int signal_received;
 	const struct sbx_child_watch *watch;	/* or NULL */
+	/*
+	 * The errno of a start that failed (ENOENT: not found, EACCES: not
+	 * executable), else 0: a program that ran and exited 126 or 127 is
+	 * told apart from one that never ran.
+	 */
+	int start_errno;
 };
 
 #define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, 0, 0, NULL, -1, -1, -1, \
-			 { 0 }, 0, -1, 0, NULL }
+			 { 0 }, 0, -1, 0, NULL, 0 }
 
 void sbx_child_init(struct sbx_child *c);
 void sbx_child_release(struct sbx_child *c);
