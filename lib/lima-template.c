@@ -178,6 +178,8 @@ static void add_tools_check(cJSON *list, const struct sbx_config *cfg)
 
 /* Where a failed step leaves "STEP CODE" and its last lines, in the guest home. */
 #define FAILED_MARK ".sbx-provision-failed."
+/* Left by the last step's wrapper, whatever its outcome: the first boot got to the end. */
+#define RAN_MARK ".sbx-provision-ran"
 #define STEP_TAIL 40
 
 /*
@@ -214,13 +216,35 @@ static void wrap_steps(cJSON *provision, struct sbx_strvec *steps)
 				     "\t{ echo \"%d $code\"; tail -n %d \"$out\"; } >\"$f\"\n"
 				     "fi\n"
 				     "rm -f \"$out\" \"$st\"\n"
-				     "exit \"$code\"\n", i + 1, i + 1, STEP_TAIL);
+				     "%s"
+				     "exit \"$code\"\n", i + 1, i + 1, STEP_TAIL,
+				     i + 1 == n ? ": >\"{{.Home}}/" RAN_MARK "\"\n" : "");
 			cJSON_ReplaceItemInObjectCaseSensitive(p, "script", sbx_json_new_string(w.buf));
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(p, "sbxStep");
 		sbx_buf_release(&w);
 		free(label);
 	}
+}
+
+/*
+ * A readiness probe: Lima's start fails (degraded) unless the first boot got
+ * to the last step or some step failed (which check_provisioning names). A
+ * boot that never ran the steps (provisioning that did not happen, a boot.sh
+ * that gave up) is then a failed start, never a built template.
+ */
+static void add_ran_probe(cJSON *yaml)
+{
+	cJSON *probes = sbx_json_add_item(yaml, "probes", sbx_json_new_array());
+	cJSON *p = sbx_json_append(probes, sbx_json_new_object());
+
+	sbx_json_add_string(p, "mode", "readiness");
+	sbx_json_add_string(p, "description", "sbx: the first boot ran every provisioning step");
+	sbx_json_add_string(p, "script", "#!/bin/sh\n"
+			    "test -e \"$HOME/" RAN_MARK "\" && exit 0\n"
+			    "for f in \"$HOME\"/" FAILED_MARK "*; do [ -f \"$f\" ] && exit 0; done\n"
+			    "exit 1\n");
+	sbx_json_add_string(p, "hint", "see /var/log/cloud-init-output.log in the guest");
 }
 
 /* A Lima template ("template:debian-12", a .yaml) is inherited; anything else is an image. */
@@ -313,6 +337,7 @@ int sbx_lima_spec_init(struct template_spec *t, const struct sbx_project *projec
 	sbx_lima_net_provision(cJSON_GetObjectItemCaseSensitive(yaml, "provision"));
 	add_tools_check(cJSON_GetObjectItemCaseSensitive(yaml, "provision"), cfg);
 	wrap_steps(cJSON_GetObjectItemCaseSensitive(yaml, "provision"), &t->steps);
+	add_ran_probe(yaml);
 	sbx_buf_adds(&b, ".mounts = ");
 	sbx_json_print(&b, cJSON_GetObjectItemCaseSensitive(yaml, "mounts"), 0);
 	t->mounts = sbx_buf_detach(&b);
@@ -568,9 +593,9 @@ static int build_template(const struct template_spec *t, const struct sbx_projec
 	}
 	if (!ret && !sbx_lima_interrupted()) {
 		sbx_lima_call_init(&c, t->name, "edit", t->name, "--set", ".provision = []",
-				   "--set", ".mounts = []", NULL);
-		ret = build_step(&c, 5, STEPS, "drop provisioning and the source mount", t->name,
-				 verbose);
+				   "--set", ".probes = []", "--set", ".mounts = []", NULL);
+		ret = build_step(&c, 5, STEPS, "drop provisioning, its probe and the source mount",
+				 t->name, verbose);
 	}
 	if (!ret && sbx_lima_interrupted())
 		ret = -1;

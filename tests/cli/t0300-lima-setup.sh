@@ -29,7 +29,7 @@ test_expect_success 'the template keeps neither provisioning nor mounts' '
 	t=$(lima_names) &&
 	/usr/bin/python3 -c "import json, sys
 y = json.load(open(sys.argv[1]))
-assert not y.get(\"provision\") and y.get(\"mounts\") == [], y" "$LIMA_HOME/$t/lima.yaml"
+assert not y.get(\"provision\") and not y.get(\"probes\") and y.get(\"mounts\") == [], y" "$LIMA_HOME/$t/lima.yaml"
 '
 
 test_expect_success 'setup again with unchanged inputs does nothing' '
@@ -151,6 +151,37 @@ test_expect_success 'a failing provisioning step fails setup, naming it; nothing
 	lima_names >names &&
 	test_line_count names 0 &&
 	test_must_fail ls "$STATE"/templates/*.json
+'
+
+test_expect_success 'a first boot that ran no provisioning step is a failed start, never a template' '
+	cd proj &&
+	test_expect_code 125 env FAKE_LIMACTL_RUN_PROVISION=no-step-has-this-text \
+		"$SBX" setup --force 2>err &&
+	grep -v "^sbx: \[" err | grep -v "^sbx: building" >msg &&
+	test_line_count msg 1 &&
+	test_grep "^sbx setup: cannot build the template .sbx-proj-[0-9a-f]*.: step 2/5 (start): limactl start failed: .*degraded" msg &&
+	lima_names >names &&
+	test_line_count names 0 &&
+	test_must_fail ls "$STATE"/templates/*.json
+'
+
+test_expect_success 'the template'"'"'s readiness probe passes once the last step ran, or one failed' '
+	t=$(sed -n "s/.*cannot build the template .\(sbx-proj-[0-9a-f]*\).*/\1/p" msg) &&
+	/usr/bin/python3 - "$STATE/templates/$t.yaml" >probe.sh <<-\EOF &&
+	import json, sys
+	y = json.load(open(sys.argv[1]))
+	p = [p for p in y["probes"] if p["mode"] == "readiness"]
+	assert len(p) == 1, y["probes"]
+	assert ".sbx-provision-ran" in y["provision"][-1]["script"], y["provision"][-1]
+	sys.stdout.write(p[0]["script"])
+	EOF
+	mkdir -p h &&
+	test_must_fail env HOME="$TRASH/h" sh probe.sh &&
+	: >h/.sbx-provision-failed.2 &&
+	HOME="$TRASH/h" sh probe.sh &&
+	rm h/.sbx-provision-failed.2 &&
+	: >h/.sbx-provision-ran &&
+	HOME="$TRASH/h" sh probe.sh
 '
 
 test_expect_success 'a run whose template is gone (its state says built) builds it again' '
