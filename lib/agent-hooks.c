@@ -170,6 +170,8 @@ void sbx_notify_lima_provision(const struct sbx_config *cfg, cJSON *provision)
 	/* Run as the sandbox user, so that $HOME is theirs. */
 	sbx_json_add_string(p, "mode", "user");
 	sbx_json_add_string(p, "script", script.buf);
+	/* How a failure of it is named (lima-template.c takes the key out). */
+	sbx_json_add_string(p, "sbxStep", "the agents' hooks");
 	sbx_buf_release(&script);
 }
 

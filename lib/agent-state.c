@@ -74,9 +74,12 @@ void sbx_agent_state_lima_provision(cJSON *provision)
 	p = sbx_json_append(provision, sbx_json_new_object());
 	sbx_json_add_string(p, "mode", "system");
 	sbx_json_add_string(p, "script", system.buf);
+	/* How a failure of each is named (lima-template.c takes the key out). */
+	sbx_json_add_string(p, "sbxStep", "the agents' managed settings");
 	p = sbx_json_append(provision, sbx_json_new_object());
 	sbx_json_add_string(p, "mode", "user");
 	sbx_json_add_string(p, "script", user.buf);
+	sbx_json_add_string(p, "sbxStep", "the agents' first-run answers");
 	sbx_buf_release(&user);
 	sbx_buf_release(&system);
 }

@@ -125,6 +125,7 @@ void sbx_lima_net_provision(cJSON *provision)
 		"chmod 0755 " LOCKDOWN "\n");
 	sbx_json_add_string(p, "mode", "system");
 	sbx_json_add_string(p, "script", s.buf);
+	sbx_json_add_string(p, "sbxStep", "the network rules and sbx-lockdown");
 	sbx_buf_release(&s);
 	/* Appended: the last of the system scripts, which Lima runs before the user's. */
 	sbx_json_append(provision, p);

@@ -27,19 +27,37 @@
 /* ---------------------------------------------------------------- sessions */
 
 /*
- * A mount's place in the guest: "~/x" is in the sandbox user's home, which
- * Lima makes /home/USER.linux for the host's USER.
+ * A mount's place in the guest: "~/x" is in the home of Lima's user, which
+ * Lima's {{.Home}} names in a mountPoint: /home/USER.guest since Lima 2.1,
+ * /home/USER.linux for an instance made before, `lima` for a USER Lima
+ * cannot use (docs/lima.md). The home itself cannot be a mount point.
  */
 static char *guest_path(const char *guest)
 {
-	struct passwd *pw;
-	const char *user;
-
 	if (strcmp(guest, "~") && strncmp(guest, "~/", 2))
 		return sbx_strdup(guest);
-	pw = getpwuid(getuid());
-	user = pw && pw->pw_name ? pw->pw_name : getenv("USER");
-	return sbx_asprintf("/home/%s.linux%s", user ? user : "lima", guest + 1);
+	return sbx_asprintf("{{.Home}}%s", guest + 1);
+}
+
+/*
+ * Lima mounts directories only (limayaml.Validate: "field
+ * `mounts[%d].location` refers to a non-directory path"): a file is refused
+ * here, in one line, before anything is made. A missing path Lima allows.
+ */
+static int mounts_are_dirs(const struct sbx_session *s)
+{
+	for (size_t i = 0; i < s->nr_mounts; i++) {
+		struct stat st;
+
+		if (!strcmp(s->mounts[i].guest, "~"))
+			return sbx_error("cannot mount '%s' at '~' on Lima: the guest home cannot be a "
+					 "mount point; mount it below it", s->mounts[i].host);
+		if (!stat(s->mounts[i].host, &st) && !S_ISDIR(st.st_mode))
+			return sbx_error("cannot mount '%s' on Lima: it is not a directory, and Lima "
+					 "mounts directories only (mount the directory that holds it)",
+					 s->mounts[i].host);
+	}
+	return 0;
 }
 
 static void add_mount_json(cJSON *list, const char *host, const char *point, int writable)
@@ -85,7 +103,9 @@ static char *mounts_expr(const struct sbx_session *s)
 
 /*
  * Clones the template into name with the session's mounts (replacing the
- * template's, which are none). Returns 0, 1 when the name is taken, -1.
+ * template's, which are none) and starts it (`clone --start`, Lima 2.0).
+ * Returns 0; 1 when the name is taken; 2 when the template is missing
+ * (nothing recorded); -1.
  */
 static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *name,
 		    const struct lima_net *net, struct progress *p)
@@ -94,16 +114,21 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	struct call c;
 	int ret;
 
-	sbx_lima_call_init(&c, name, "clone", tmpl, name, "--set", mounts, NULL);
+	sbx_lima_call_init(&c, name, "clone", tmpl, name, "--start", "--set", mounts, NULL);
 	if (s->forward_ssh_agent)
 		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
 	sbx_lima_net_clone(s, net, &c.args);
 	sbx_plugins_lima_clone(s, &c.args);
 	sbx_notify_lima_clone(s, name, &c.args);
 	c.progress = p;
-	ret = sbx_lima_call_must(&c, "cannot clone the template '%s' into '%s'", tmpl, name);
-	if (ret && sbx_lima_call_said(&c, "already exists"))
+	ret = sbx_lima_call_run(&c);
+	if (ret > 0 && sbx_lima_call_said(&c, "already exists"))
 		ret = 1;
+	else if (ret > 0 && sbx_lima_call_said(&c, "not found") && !sbx_pending_signal())
+		ret = 2;
+	else if (ret)
+		ret = sbx_lima_call_fail(&c, "cannot start a clone of the template '%s' as '%s'",
+					 tmpl, name);
 	sbx_lima_call_release(&c);
 	free(mounts);
 	return ret;
@@ -236,16 +261,23 @@ static int run_command(const struct sbx_session *s, const char *name, const char
 	return code;
 }
 
+/* The run's directory on the host (its private git directory), which no VM mounts any more. */
+static void discard_run_dir(const char *name)
+{
+	char *dir = sbx_run_dir(name);
+
+	if (dir && sbx_safe_remove_tree(dir))
+		sbx_warn("%s", sbx_last_error());
+	sbx_clear_error();
+	free(dir);
+}
+
 /* Removes a session's VM, then its record, then (when all went well) its log. */
 static int discard_session(const char *name, int keep_log)
 {
-	char *log, *dir = sbx_run_dir(name);
+	char *log;
 
-	/* Its private git directory, which the VM no longer mounts. */
-	if (dir && sbx_safe_remove_tree(dir))
-		sbx_warn("%s", sbx_last_error());
-	free(dir);
-
+	discard_run_dir(name);
 	if (sbx_lima_delete(name, 1)) {
 		char *why = sbx_strdup(sbx_last_error());
 
@@ -301,11 +333,13 @@ static int prepare_gitdir(const struct sbx_session *s, const char *name)
 /*
  * Records the session and clones it, under a fresh random name until one is
  * free. The record comes first: an sbx killed at any later point leaves a
- * record whose owner is dead, which the next run or prune acts on.
+ * record whose owner is dead, which the next run or prune acts on. NULL
+ * with *missing set (and nothing recorded) when the template is gone.
  */
 static char *create_session(const struct sbx_session *s, const char *tmpl,
-			    const struct lima_net *net, struct progress *p)
+			    const struct lima_net *net, struct progress *p, int *missing)
 {
+	*missing = 0;
 	for (int attempt = 0; attempt < CLONE_ATTEMPTS; attempt++) {
 		char *name = sbx_session_name(&s->project);
 		int ret;
@@ -331,8 +365,13 @@ static char *create_session(const struct sbx_session *s, const char *tmpl,
 			free(name);
 			return NULL;
 		}
+		discard_run_dir(name);
 		sbx_owner_remove(name);
 		free(name);
+		if (ret == 2) {
+			*missing = 1;
+			return NULL;
+		}
 	}
 	sbx_error("cannot find a free name for a sandbox after %d attempts", CLONE_ATTEMPTS);
 	return NULL;
@@ -405,25 +444,42 @@ static int run_ephemeral(struct sbx_session *s)
 	struct progress p;
 	struct lima_net net;
 	char *name = NULL, *envfile = NULL;
-	int lock = -1, ret = -1, handed_over = 0;
+	int lock = -1, ret = -1, handed_over = 0, missing = 0;
 
 	sbx_lima_net_init(&net);
-	if (sbx_lima_check_version(NULL) || sbx_lima_spec_init(&t, &s->project, s->cfg))
+	if (sbx_lima_check_version(NULL, 1) || sbx_lima_spec_init(&t, &s->project, s->cfg))
 		return -1;
 	/* Someone else's failure to clean up is not a reason to fail this run. */
 	if (sbx_lima_reap_orphans(0, NULL)) {
 		sbx_warn("%s", sbx_last_error());
 		sbx_clear_error();
 	}
-	if (sbx_lima_interrupted() || sbx_lima_ensure_template(&t, &s->project, 0, 1, s->verbose, &lock))
-		goto out;
 	if (sbx_lima_interrupted() || sbx_lima_net_prepare(s, NULL, &net))
 		goto out;
-	sbx_lima_progress_begin(&p, 1, s->verbose, "starting a sandbox from %s", t.name);
-	name = create_session(s, t.name, &net, &p);
-	sbx_lima_unlock(&lock);
-	if (!name || sbx_lima_net_start(s, name, name, &net) || sbx_lima_interrupted() ||
-	    start_vm(name, &p) || sbx_lima_interrupted()) {
+	/*
+	 * The template is taken to exist while its state says it was built
+	 * from these inputs (no `limactl list`): a clone that finds it gone
+	 * builds it again, once.
+	 */
+	for (int attempt = 0; attempt < 2 && !name; attempt++) {
+		if (sbx_lima_interrupted() ||
+		    sbx_lima_ensure_template(&t, &s->project, 0, 1, s->verbose, &lock, !attempt))
+			goto out;
+		sbx_lima_progress_begin(&p, 1, s->verbose, "starting a sandbox from %s", t.name);
+		name = create_session(s, t.name, &net, &p, &missing);
+		sbx_lima_unlock(&lock);
+		if (!name) {
+			sbx_lima_progress_end(&p, 0);
+			if (!missing)
+				goto out;
+			sbx_lima_forget_template(t.name);
+		}
+	}
+	if (!name) {
+		sbx_error("the template '%s' went away while it was cloned", t.name);
+		goto out;
+	}
+	if (sbx_lima_net_start(s, name, name, &net) || sbx_lima_interrupted()) {
 		sbx_lima_progress_end(&p, 0);
 		goto undo;
 	}
@@ -486,25 +542,36 @@ static int ready_persistent(struct sbx_session *s, const char *name, const struc
 	sbx_lima_progress_begin(&p, 1, s->verbose, "starting %s", name);
 	if (found) {
 		ret = claim_persistent(s, name);
-	} else if (!sbx_lima_check_version(NULL) && !sbx_lima_spec_init(&t, &s->project, s->cfg)) {
-		ret = sbx_lima_ensure_template(&t, &s->project, 0, 1, s->verbose, &lock);
-		if (!ret)
-			ret = sbx_owner_write(name, BACKEND, "persistent", s->project.dir,
-					      sbx_lima_record_extra(t.name));
+	} else if (!sbx_lima_check_version(NULL, 1) && !sbx_lima_spec_init(&t, &s->project, s->cfg)) {
+		ret = sbx_owner_write(name, BACKEND, "persistent", s->project.dir,
+				      sbx_lima_record_extra(t.name));
 		if (!ret)
 			ret = prepare_gitdir(s, name);
-		if (!ret) {
-			ret = clone_vm(s, t.name, name, net, &p);
-			/* A failed clone may leave a half-made one; a taken name is not ours. */
-			created = ret <= 0;
-			ret = ret ? -1 : 0;
+		/* As for a session: a template its state calls built but that is gone is built again. */
+		for (int attempt = 0; !ret && attempt < 2; attempt++) {
+			ret = sbx_lima_ensure_template(&t, &s->project, 0, 1, s->verbose, &lock,
+						       !attempt);
+			if (!ret) {
+				ret = clone_vm(s, t.name, name, net, &p);
+				/* A failed clone may leave a half-made one; a taken name is not ours. */
+				created |= ret <= 0;
+			}
+			sbx_lima_unlock(&lock);
+			if (ret == 2 && !attempt) {
+				sbx_lima_forget_template(t.name);
+				ret = 0;
+				continue;
+			}
+			ret = ret == 2 ? sbx_error("the template '%s' went away while it was cloned",
+						   t.name) : ret ? -1 : 0;
+			break;
 		}
-		sbx_lima_unlock(&lock);
 		sbx_lima_spec_release(&t);
 	}
 	if (!ret && sbx_lima_interrupted())
 		ret = -1;
-	if (!ret)
+	/* A clone is started by `clone --start`; a stopped VM by start. */
+	if (!ret && found)
 		ret = start_vm(name, &p);
 	sbx_lima_progress_end(&p, !ret);
 	if (ret && created) {
@@ -609,7 +676,7 @@ int sbx_lima_run(struct sbx_session *s)
 	struct sbx_gitdir git;
 	int ret;
 
-	if (mounts_unlinked(s))
+	if (mounts_are_dirs(s) || mounts_unlinked(s))
 		return -1;
 	if (weak)
 		sbx_warn("%s", weak);

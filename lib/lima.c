@@ -39,7 +39,7 @@
 
 static int probe(struct sbx_buf *info)
 {
-	return sbx_lima_check_version(info);
+	return sbx_lima_check_version(info, 0);
 }
 
 /* Does the name look like a session's: sbx-BASE-HHHHHH-RRRRR (hex hash, random base36)? */
@@ -279,7 +279,7 @@ static void doctor_template(const struct sbx_config *cfg, sbx_report_fn report)
 		sbx_project_release(&project);
 		return;
 	}
-	fresh = sbx_lima_template_fresh(&t);
+	fresh = sbx_lima_template_fresh(&t, 0);
 	hash = sbx_lima_built_hash(t.name);
 	if (fresh > 0)
 		report(SBX_CHECK_OK, "lima template", t.name, NULL);
@@ -307,7 +307,7 @@ static void doctor(const struct sbx_config *cfg, sbx_report_fn report)
 		       "limactl was not found on PATH", sbx_lima_install_hint);
 		return;
 	}
-	if (sbx_lima_check_version(&info)) {
+	if (sbx_lima_check_version(&info, 0)) {
 		report(bad, "lima", sbx_last_error(), geteuid() == 0 ?
 		       "run sbx as your own user: Lima does not run as root" :
 		       "upgrade or reinstall Lima");

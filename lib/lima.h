@@ -27,10 +27,13 @@
 #define DEFAULT_IMAGE "template:debian-12"
 /* Where the template sees sbx's source while it builds sbx (read-only). */
 #define SOURCE_MOUNT "/mnt/sbx-src"
-/* Lima >= 1.2 has `limactl clone`, which every sandbox is made with. */
-#define MIN_MAJOR 1
-#define MIN_MINOR 2
-#define MIN_VERSION "1.2"
+/*
+ * Lima >= 2.0: opaque `template:NAME` bases, a repeatable `--set` (1.x keeps
+ * the last one alone, silently) and `clone --start` (docs/lima.md).
+ */
+#define MIN_MAJOR 2
+#define MIN_MINOR 0
+#define MIN_VERSION "2.0"
 /* A log grows by one header per command; past this size it starts again. */
 #define LOG_LIMIT (1L << 20)
 /* What one read of a pipe takes at most, so that bounds apply between reads. */
@@ -71,16 +74,23 @@ struct call {
 	struct progress *progress;	/* redrawn while it runs, or NULL */
 	char *log;			/* the log's path */
 	unsigned verbose : 1;		/* also copy its stderr to ours */
+	unsigned own_group : 1;		/* in a process group of its own: cleanup that outlives signals */
 	unsigned overflow : 1;		/* its stdout went past out_max */
 	size_t logged;			/* of its stderr, in the log (LOG_LIMIT at most) */
 	int code;			/* its exit code (128+N: signal N); -1: not run */
 };
 
-/* What a template is built from: its lima.yaml's text and the hash of that and sbx's version. */
+/*
+ * What a template is built from: its lima.yaml's text and the hash of that
+ * and sbx's version; the `--set` of its mounts, which replaces what a base
+ * adds; the names of its provisioning steps, in order.
+ */
 struct template_spec {
 	char *name;
 	char *yaml;
 	char *hash;
+	char *mounts;
+	struct sbx_strvec steps;
 };
 
 /* limactl.c */
@@ -102,7 +112,7 @@ int sbx_lima_call_fail(const struct call *c, const char *fmt, ...) SBX_PRINTF(2,
 int sbx_lima_call_must(struct call *c, const char *fmt, ...) SBX_PRINTF(2, 3);
 int sbx_lima_call_said(const struct call *c, const char *words);
 int sbx_lima_interrupted(void);
-int sbx_lima_check_version(struct sbx_buf *info);
+int sbx_lima_check_version(struct sbx_buf *info, int cached);
 int sbx_lima_list(cJSON **all);
 int sbx_lima_find(const char *name, cJSON **obj);
 
@@ -111,11 +121,11 @@ void sbx_lima_spec_release(struct template_spec *t);
 int sbx_lima_spec_init(struct template_spec *t, const struct sbx_project *project,
 		       const struct sbx_config *cfg);
 char *sbx_lima_built_hash(const char *name);
-int sbx_lima_template_fresh(const struct template_spec *t);
+int sbx_lima_template_fresh(const struct template_spec *t, int trust_state);
 void sbx_lima_forget_template(const char *name);
 int sbx_lima_delete(const char *name, int own);
 int sbx_lima_ensure_template(const struct template_spec *t, const struct sbx_project *project,
-			     int force, int quiet, int verbose, int *lockfd);
+			     int force, int quiet, int verbose, int *lockfd, int trust_state);
 int sbx_lima_setup(struct sbx_session *s);
 
 /* lima-session.c */

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -353,7 +354,8 @@ static int pump(struct call *c, pid_t pid, int fds[3], int logfd)
 	size_t off = 0;
 	pid_t r;
 
-	ours = !forwarded;
+	/* Nor is a cleanup (own_group) ended by a signal that comes while it runs. */
+	ours = !forwarded && !c->own_group;
 	while (fds[0] >= 0 || fds[1] >= 0 || fds[2] >= 0) {
 		struct pollfd pfd[3] = { { fds[0], POLLOUT, 0 }, { fds[1], POLLIN, 0 },
 					 { fds[2], POLLIN, 0 } };
@@ -445,6 +447,7 @@ int sbx_lima_call_run(struct call *c)
 	ch.in = c->input ? in[0] : devnull;
 	ch.out = c->out ? out[1] : devnull;
 	ch.err = err[1];
+	ch.new_pgroup = c->own_group;
 	/* A limactl that dies before reading its input must not kill sbx with SIGPIPE. */
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
@@ -589,6 +592,14 @@ int sbx_lima_call_fail(const struct call *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	sbx_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
+	/* limactl ended of the signal that ended the run: that is the news, not its exit code. */
+	if (sbx_pending_signal() && c->code > 128) {
+		int sig = sbx_pending_signal();
+
+		sbx_error("%s: interrupted by signal %d (%s)", b.buf, sig, strsignal(sig));
+		sbx_buf_release(&b);
+		return -1;
+	}
 	why = lima_message(&c->err);
 	sbx_buf_addf(&b, ": limactl %s failed", c->step);
 	if (why)
@@ -665,7 +676,7 @@ done:
 	return ret;
 }
 
-/* Is it at least 1.2? A version that is not numbers (a development build) is trusted. */
+/* Is it at least MIN_VERSION? A version that is not numbers (a development build) is trusted. */
 static int version_ok(const char *v)
 {
 	int major, minor;
@@ -675,18 +686,87 @@ static int version_ok(const char *v)
 	return major > MIN_MAJOR || (major == MIN_MAJOR && minor >= MIN_MINOR);
 }
 
-int sbx_lima_check_version(struct sbx_buf *info)
+/*
+ * Which limactl a run would start, as "PATH DEV INO SIZE MTIME": a version
+ * learnt from it stays true until it is replaced (an upgrade, another one
+ * first on PATH). NULL when there is none.
+ */
+static char *limactl_identity(void)
+{
+	const char *path = getenv("PATH");
+	char *copy = sbx_strdup(path && *path ? path : "/usr/bin:/bin"), *dir, *save = NULL;
+	char *id = NULL;
+
+	for (dir = strtok_r(copy, ":", &save); dir && !id; dir = strtok_r(NULL, ":", &save)) {
+		char *full = sbx_asprintf("%s/limactl", *dir ? dir : ".");
+		struct stat st;
+
+		if (!access(full, X_OK) && !stat(full, &st) && S_ISREG(st.st_mode))
+			id = sbx_asprintf("%s %ju %ju %jd %jd", full, (uintmax_t)st.st_dev,
+					  (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtime);
+		free(full);
+	}
+	free(copy);
+	return id;
+}
+
+/* The version lima-version.json remembers for this limactl, or NULL. */
+static char *cached_version(const char *id)
+{
+	char *path = sbx_lima_state_file("lima", "version", ".json"), *v = NULL;
+	cJSON *rec = NULL;
+
+	if (path && !access(path, F_OK) && !sbx_jsonc_read_file(path, &rec) &&
+	    sbx_json_get_string(rec, "limactl") && !strcmp(sbx_json_get_string(rec, "limactl"), id) &&
+	    sbx_json_get_string(rec, "version"))
+		v = sbx_strdup(sbx_json_get_string(rec, "version"));
+	sbx_clear_error();
+	cJSON_Delete(rec);
+	free(path);
+	return v;
+}
+
+static void cache_version(const char *id, const char *version)
+{
+	char *path = sbx_lima_state_file("lima", "version", ".json");
+	cJSON *rec = sbx_json_new_object();
+
+	sbx_json_add_string(rec, "limactl", id);
+	sbx_json_add_string(rec, "version", version);
+	if (!path || sbx_json_write_file(path, rec, 0600, 1))
+		sbx_clear_error();
+	cJSON_Delete(rec);
+	free(path);
+}
+
+/*
+ * Refuses a Lima older than MIN_VERSION, naming it. cached: a version this
+ * very limactl gave before is taken (a run costs no `limactl --version`);
+ * setup and doctor ask again.
+ */
+int sbx_lima_check_version(struct sbx_buf *info, int cached)
 {
 	struct sbx_buf v = SBX_BUF_INIT;
-	int ret = lima_version(&v);
+	char *id = limactl_identity(), *known = id && cached ? cached_version(id) : NULL;
+	int ret = 0;
 
+	if (!id)
+		ret = sbx_lima_not_found();
+	else if (known)
+		sbx_buf_adds(&v, known);
+	else
+		ret = lima_version(&v);
 	if (!ret && !version_ok(v.buf))
-		ret = sbx_error("limactl %s is too old: sbx needs Lima %s or later (for 'limactl "
-				"clone'); upgrade Lima (brew upgrade lima, or "
+		ret = sbx_error("limactl %s is too old: sbx needs Lima %s or later (template: names, "
+				"repeated --set, clone --start); upgrade Lima (brew upgrade lima, or "
 				"https://lima-vm.io/docs/installation/)", v.buf, MIN_VERSION);
+	else if (!ret && !known)
+		cache_version(id, v.buf);
 	if (!ret && info)
 		sbx_buf_addf(info, "limactl %s", v.buf);
 	sbx_buf_release(&v);
+	free(known);
+	free(id);
 	return ret;
 }
 

@@ -176,9 +176,10 @@ int sbx_plugin_run(struct sbx_plugin_ctx *ctx, const char *const argv[], char **
 		return fail(ctx, "sbx_plugin_run() was given no program");
 	sbx_strvec_pushv(&c.args, argv);
 	code = sbx_child_capture(&c, &o, &e);
-	if (c.pid < 0 && code > 0) {
+	/* Only a start that failed is "cannot run": gpg that ran and exited 2 is its exit 2. */
+	if (c.start_errno) {
 		failf(ctx, "cannot run '%s': %s", argv[0],
-		      code == 127 ? "not found" : "not executable");
+		      c.start_errno == ENOENT ? "not found" : "not executable");
 		code = -1;
 	} else if (code < 0) {
 		fail(ctx, sbx_last_error());

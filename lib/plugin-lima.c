@@ -23,10 +23,13 @@ static int add_provision(void *data, const char *plugin, const char *script)
 {
 	struct provision *p = data;
 	cJSON *e = sbx_json_append(p->list, sbx_json_new_object());
+	char *step = sbx_asprintf("the plugin %s's %s script", plugin, p->mode);
 
-	(void)plugin;
 	sbx_json_add_string(e, "mode", p->mode);
 	sbx_json_add_string(e, "script", script);
+	/* How a failure of it is named (lima-template.c takes the key out). */
+	sbx_json_add_string(e, "sbxStep", step);
+	free(step);
 	return 0;
 }
 

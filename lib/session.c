@@ -537,7 +537,8 @@ int sbx_session_prepare(struct sbx_session *s, const struct sbx_session_opts *o)
 	ret = sbx_plugins_session(s, o->command);
 	if (ret)
 		return ret;
-	if (!strcmp(o->command, "shell") && o->nr_args) {
+	/* The shell agent runs its arguments as a command, as `sbx shell -- CMD` does. */
+	if ((!strcmp(o->command, "shell") || !strcmp(s->agent.name, "shell")) && o->nr_args) {
 		for (int i = 0; i < o->nr_args; i++)
 			sbx_strvec_push(&s->command, o->args[i]);
 	} else {

@@ -208,6 +208,10 @@ int sbx_child_start(struct sbx_child *c)
 		sigdelset(&all, SIGQUIT);
 		posix_spawnattr_setsigdefault(&attr, &all);
 	}
+	if (c->new_pgroup) {
+		flags |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(&attr, 0);
+	}
 	posix_spawnattr_setflags(&attr, flags);
 	if (c->forward_signals)
 		forward_begin();
@@ -226,6 +230,7 @@ int sbx_child_start(struct sbx_child *c)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	sbx_strvec_clear(&envp);
+	c->start_errno = err;
 	if (err) {
 		c->pid = -1;
 		errno = err;

@@ -49,6 +49,12 @@ struct sbx_child {
 	 * alone reach it as SIGTERM.
 	 */
 	unsigned ignore_tty_signals : 1;
+	/*
+	 * The child starts in a process group of its own: a signal to sbx's
+	 * group (Ctrl-C on the terminal, timeout(1)) does not reach it. For the
+	 * cleanup that must outlive further signals (deleting a sandbox).
+	 */
+	unsigned new_pgroup : 1;
 	const char *dir;
 	int in, out, err;		/* -1: inherit; else dup'ed onto 0, 1, 2 */
 	int pass_fds[SBX_CHILD_MAX_FDS];
@@ -56,10 +62,16 @@ struct sbx_child {
 	pid_t pid;
 	int signal_received;
 	const struct sbx_child_watch *watch;	/* or NULL */
+	/*
+	 * The errno of a start that failed (ENOENT: not found, EACCES: not
+	 * executable), else 0: a program that ran and exited 126 or 127 is
+	 * told apart from one that never ran.
+	 */
+	int start_errno;
 };
 
-#define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, 0, NULL, -1, -1, -1, \
-			 { 0 }, 0, -1, 0, NULL }
+#define SBX_CHILD_INIT { SBX_STRVEC_INIT, SBX_STRVEC_INIT, 0, 0, 0, 0, NULL, -1, -1, -1, \
+			 { 0 }, 0, -1, 0, NULL, 0 }
 
 void sbx_child_init(struct sbx_child *c);
 void sbx_child_release(struct sbx_child *c);

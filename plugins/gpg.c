@@ -14,6 +14,8 @@
  */
 #include <sbx/plugin.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -132,6 +134,39 @@ static int export_file(struct sbx_plugin_ctx *ctx, const char *const argv[], con
 	return ret;
 }
 
+/*
+ * Whether the host's keyring has a trust database. A fresh one has none
+ * until a key is trusted, and `gpg --export-ownertrust` then exits 2 ("can't
+ * open '.../trustdb.gpg'"): nothing to carry, not a failure. -1: cannot tell
+ * (message recorded).
+ */
+static int has_trustdb(struct sbx_plugin_ctx *ctx)
+{
+	static const char *const home[] = { "gpgconf", "--list-dirs", "homedir", NULL };
+	char *dir = NULL, *db;
+	struct stat st;
+	size_t n;
+	int code = sbx_plugin_run(ctx, home, &dir, NULL), ret;
+
+	if (code) {
+		sbx_plugin_free(dir);
+		return code > 0 ? sbx_plugin_error(ctx, "'gpgconf --list-dirs homedir' failed "
+						   "(exit %d)", code) : -1;
+	}
+	dir[strcspn(dir, "\n")] = '\0';
+	n = strlen(dir) + sizeof("/trustdb.gpg");
+	db = malloc(n);
+	if (!db) {
+		sbx_plugin_free(dir);
+		return sbx_plugin_error(ctx, "out of memory");
+	}
+	snprintf(db, n, "%s/trustdb.gpg", dir);
+	ret = !stat(db, &st) && S_ISREG(st.st_mode);
+	free(db);
+	sbx_plugin_free(dir);
+	return ret;
+}
+
 static int prepare(struct sbx_plugin_ctx *ctx)
 {
 	static const char *const keys[] = { "gpg", "--batch", "--export", NULL };
@@ -148,7 +183,8 @@ static int prepare(struct sbx_plugin_ctx *ctx)
 		return -1;
 	if (!size)
 		sbx_plugin_warn(ctx, "the host's keyring has no public keys: gpg inside knows no key");
-	if (export_file(ctx, trust, "ownertrust.txt", &size))
+	ret = has_trustdb(ctx);
+	if (ret < 0 || (ret && export_file(ctx, trust, "ownertrust.txt", &size)))
 		return -1;
 	return sbx_plugin_add_script(ctx, SBX_PLUGIN_SCRIPT_SESSION, session_script);
 }

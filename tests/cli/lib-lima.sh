@@ -7,7 +7,9 @@
 # Tests and CI run as root, which limactl (and so the fake) refuses unless told.
 export FAKE_LIMACTL_ALLOW_ROOT=1 FAKE_LIMACTL_SKIP_PROVISION=1
 export FAKE_LIMACTL_LOG="$TRASH/limactl.log"
-unset FAKE_LIMACTL_FAIL FAKE_LIMACTL_VERSION SBX_SOURCE_DIR
+# What each start of a VM mounted (test_home_never_mounted).
+export FAKE_LIMACTL_MOUNTS_LOG="$TRASH/mounts.log"
+unset FAKE_LIMACTL_FAIL FAKE_LIMACTL_VERSION FAKE_LIMACTL_RUN_PROVISION SBX_SOURCE_DIR
 STATE="$XDG_STATE_HOME/sbx"
 REC="$TRASH/rec"
 PROBE="$TRASH/probe"
@@ -106,6 +108,20 @@ kill_run() {
 	wait $pid
 	echo $? >"$TRASH/code"
 	rm -f "$REC/sleep"
+}
+
+# No VM has started with the home (or a directory above it) mounted; at least one started.
+test_home_never_mounted() {
+	/usr/bin/python3 - "$FAKE_LIMACTL_MOUNTS_LOG" <<-\EOF
+	import json, os, sys
+	starts = [json.loads(l) for l in open(sys.argv[1])]
+	assert starts, "no VM started"
+	for st in starts:
+	    home = os.path.realpath(st["home"])
+	    for m in st["mounts"]:
+	        loc = os.path.realpath(m["location"])
+	        assert not (home == loc or home.startswith(loc.rstrip("/") + "/")), (st["name"], m)
+	EOF
 }
 
 # Ends a probe agent left sleeping by a killed sbx.

@@ -222,7 +222,7 @@ test_expect_success 'shell: no host variable reaches the guest without --preserv
 	HOST_ONLY=leak limactl shell vm env >out &&
 	test_grep "^FROM_LIMA_YAML=set in lima.yaml$" out &&
 	test_grep "^HOME=$LIMA_HOME/vm/guest-home$" out &&
-	test_grep "^PATH=/usr/local/bin:/usr/bin:/bin$" out &&
+	test_grep "^PATH=$LIMA_HOME/vm/guest-bin:/usr/local/bin:/usr/bin:/bin$" out &&
 	! grep -e HOST_ONLY -e LIMA_HOME -e FAKE_LIMACTL out
 '
 
@@ -285,6 +285,64 @@ test_expect_success 'provision scripts run at start; a failing one does not fail
 	test_grep "READY" err &&
 	test_grep "^prov v$" "$LIMA_HOME/prov/guest-home/done" &&
 	test_grep "WARNING: Failed to execute" "$LIMA_HOME/prov/ha.stderr.log"
+'
+
+test_expect_success 'the guest user has passwordless sudo, made again at every start (cloud-init)' '
+	limactl shell vm sudo -n echo as-root >out &&
+	test_grep "^as-root$" out &&
+	limactl shell vm sudo -l -U "$(id -un)" >out &&
+	test_grep "may run" out &&
+	limactl shell vm sh -c "rm \"\$0\"" "$LIMA_HOME/vm/guest-root/etc/sudoers.d/90-cloud-init-users" &&
+	test_expect_code 1 limactl shell vm sudo -n true 2>err &&
+	test_grep "a password is required" err &&
+	limactl stop vm 2>/dev/null &&
+	limactl start vm 2>/dev/null &&
+	limactl shell vm sudo -n true
+'
+
+test_expect_success 'mounts as Lima validates them: no file, not the guest home, no relative path' '
+	echo "{}" >afile &&
+	test_expect_code 1 limactl clone --tty=false vm2 m1 \
+		--set ".mounts = [{\"location\": \"$TRASH/afile\"}]" 2>err &&
+	test_grep "field \`mounts\[0\].location\` refers to a non-directory path" err &&
+	test_expect_code 1 limactl clone --tty=false vm2 m2 \
+		--set ".mounts = [{\"location\": \"$TRASH\", \"mountPoint\": \"{{.Home}}\"}]" 2>err &&
+	test_grep "is the reserved internal home directory" err &&
+	test_expect_code 1 limactl clone --tty=false vm2 m3 --set ".mounts = [{\"location\": \"rel\"}]" 2>err &&
+	test_grep "must be an absolute path" err &&
+	limactl clone --tty=false vm2 m4 \
+		--set ".mounts = [{\"location\": \"$TRASH\", \"mountPoint\": \"{{.Home}}/w\"}]" 2>/dev/null &&
+	limactl list --json m4 >out &&
+	test_grep "\"mountPoint\":\"$LIMA_HOME/m4/guest-home/w\"" out &&
+	# Lima copies first and validates the --set result after: a refused clone stays, unedited.
+	limactl list --format "{{.Name}}" m1 m2 m3 >out &&
+	test_line_count out 3 &&
+	limactl delete -f m1 m2 m3 m4 2>/dev/null
+'
+
+test_expect_success 'a base'"'"'s mounts are appended (template:debian-12 brings ~); create --set comes after' '
+	echo "{\"base\": [\"template:debian-12\"], \"mounts\": [{\"location\": \"$TRASH\"}]}" >based.yaml &&
+	limactl create --tty=false --name based ./based.yaml 2>/dev/null &&
+	limactl list --json based >out &&
+	test_grep "\"location\":\"$HOME\"" out &&
+	limactl create --tty=false --name based2 --set ".mounts = [{\"location\": \"$TRASH\"}]" \
+		./based.yaml 2>/dev/null &&
+	limactl list --json based2 >out &&
+	! grep "\"location\":\"$HOME\"" out &&
+	limactl delete -f based based2 2>/dev/null
+'
+
+test_expect_success 'Lima 1.x: no clone --start, an opaque template: names nothing, one --set' '
+	test_expect_code 1 env FAKE_LIMACTL_VERSION=1.2.0 limactl clone --tty=false vm2 old1 --start 2>err &&
+	test_grep "unknown flag: --start" err &&
+	test_expect_code 1 env FAKE_LIMACTL_VERSION=1.2.0 limactl create --tty=false --name old2 \
+		template:debian-12 2>err &&
+	test_grep "template \\\\\"\\.yaml\\\\\" not found" err &&
+	FAKE_LIMACTL_VERSION=1.2.0 limactl clone --tty=false vm2 old3 --set ".cpus = 3" --set ".memory = \"3GiB\"" 2>/dev/null &&
+	limactl list --format "{{.CPUs}} {{.Memory}}" old3 >out &&
+	test_grep "^[0-9]* 3221225472$" out &&
+	! grep "^3 " out &&
+	limactl delete -f old3 2>/dev/null
 '
 
 test_expect_success 'a Lima older than 1.2 has no clone command' '

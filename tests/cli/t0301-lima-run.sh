@@ -9,7 +9,7 @@ test_expect_success 'setup' '
 	"$SBX" setup 2>err
 '
 
-test_expect_success 'run: clone, start, the agent in the project, delete; nothing left' '
+test_expect_success 'run: clone --start, the agent in the project, delete; nothing left' '
 	cd proj &&
 	: >"$FAKE_LIMACTL_LOG" &&
 	"$SBX" run -- one "two words" 2>err &&
@@ -18,9 +18,10 @@ test_expect_success 'run: clone, start, the agent in the project, delete; nothin
 	cmp expect "$REC/argv" &&
 	echo "$TRASH/proj" >expect &&
 	cmp expect "$REC/cwd" &&
-	test_grep "^\[\"clone\", \"--tty=false\", \"sbx-proj-[0-9a-f]\{6\}\", \"sbx-proj-[0-9a-f]\{6\}-[0-9a-z]\{5\}\", \"--set\", \".mounts = \[{\\\\\"location\\\\\":\\\\\"$TRASH/proj\\\\\"" "$FAKE_LIMACTL_LOG" &&
-	test_grep "^\[\"start\", \"--tty=false\", \"sbx-proj-" "$FAKE_LIMACTL_LOG" &&
-	test_grep "^\[\"delete\", \"--tty=false\", \"-f\", \"sbx-proj-" "$FAKE_LIMACTL_LOG" &&
+	test_grep "^\[\"clone\", \"--tty=false\", \"sbx-proj-[0-9a-f]\{6\}\", \"sbx-proj-[0-9a-f]\{6\}-[0-9a-z]\{5\}\", \"--start\", \"--set\", \".mounts = \[{\\\\\"location\\\\\":\\\\\"$TRASH/proj\\\\\"" "$FAKE_LIMACTL_LOG" &&
+	sed "s/\", .*//; s/^\[\"//" "$FAKE_LIMACTL_LOG" >calls &&
+	printf "%s\n" clone shell shell delete >expect &&
+	cmp expect calls &&
 	test_nothing_left
 '
 
@@ -112,7 +113,9 @@ test_expect_success 'a ~/ guest path is in the guest user'"'"'s home (claude'"'"
 	test_expect_code 127 "$SBX" run --agent claude 2>err &&
 	user=$(id -un) &&
 	enc=$(printf %s "$TRASH/proj" | tr -c "A-Za-z0-9" -) &&
-	test_grep "mountPoint\\\\\":\\\\\"/home/$user.linux/.claude/projects/$enc\\\\\"" "$FAKE_LIMACTL_LOG" &&
+	test_grep "mountPoint\\\\\":\\\\\"{{.Home}}/.claude/projects/$enc\\\\\"" "$FAKE_LIMACTL_LOG" &&
+	grep "\"mountPoint\": \"$LIMA_HOME/sbx-proj-[0-9a-f]*-[0-9a-z]*/guest-home/.claude/projects/$enc\"" "$FAKE_LIMACTL_MOUNTS_LOG" >/dev/null &&
+	! grep -e "$user.linux" -e "$user.guest" "$FAKE_LIMACTL_LOG" &&
 	test -d "$HOME/.claude/projects/$enc" &&
 	test_nothing_left
 '
@@ -163,13 +166,14 @@ test_expect_success '"persistent": true in the configuration works as --keep' '
 	rm .sbx.json
 '
 
-for step in clone start delete; do
+for step in clone:clone start:clone delete:delete; do
+	call=${step#*:} step=${step%:*}
 	test_expect_success "run with a failing $step: one line naming it, exit 125, nothing left" "
 		cd proj &&
 		rm -f \"\$REC/started\" &&
 		test_expect_code 125 env FAKE_LIMACTL_FAIL=$step \"\$SBX\" run 2>err &&
 		test_line_count err 1 &&
-		test_grep \"^sbx run: .*limactl $step failed: .*(log: .*/sbx/logs/sbx-proj-.*\\.log)\" err &&
+		test_grep \"^sbx run: .*limactl $call failed: .*(log: .*/sbx/logs/sbx-proj-.*\\.log)\" err &&
 		if [ $step = delete ]; then
 			test -f \"\$REC/started\" &&
 			test_grep \"left behind for 'sbx prune'\" err &&
@@ -198,6 +202,36 @@ test_expect_success 'a failing shell without environment: limactl'"'"'s 255 with
 	test_expect_code 255 env SBX_NETWORK_MODE=none FAKE_LIMACTL_FAIL=shell "$SBX" run 2>err &&
 	test_grep "warning: limactl shell exited 255" err &&
 	test_nothing_left
+'
+
+test_expect_success 'a --mount of a file is refused on Lima in one line, before anything starts' '
+	cd proj &&
+	echo "{}" >"$TRASH/claude.json" &&
+	: >"$FAKE_LIMACTL_LOG" &&
+	test_expect_code 125 "$SBX" run --mount "$TRASH/claude.json:~/.claude.json:ro" 2>err &&
+	test_line_count err 1 &&
+	test_grep "^sbx run: cannot mount .$TRASH/claude.json. on Lima: it is not a directory, and Lima mounts directories only" err &&
+	! grep "\"clone\"" "$FAKE_LIMACTL_LOG" &&
+	test_nothing_left
+'
+
+test_expect_success 'the fake refuses a file mount as Lima does' '
+	t=$(lima_names | grep -v -- "-keep$" | head -n 1) &&
+	test_expect_code 1 limactl clone --tty=false "$t" filemount \
+		--set ".mounts = [{\"location\": \"$TRASH/claude.json\"}]" 2>err &&
+	test_grep "refers to a non-directory path" err &&
+	limactl delete --tty=false -f filemount 2>/dev/null
+'
+
+test_expect_success 'run --agent shell -- CMD runs CMD, as sbx shell -- CMD does' '
+	cd proj &&
+	test_expect_code 3 "$SBX" run --agent shell -- sh -c "exit 3" &&
+	"$SBX" run --agent shell -- true &&
+	test_nothing_left
+'
+
+test_expect_success 'no VM ever started with the home mounted' '
+	test_home_never_mounted
 '
 
 test_expect_success 'a failing start of the persistent VM leaves it, stopped' '

@@ -22,6 +22,56 @@ for sig in INT:130 TERM:143 HUP:129; do
 	"
 done
 
+# Starts sbx run (agent sleeping) in a session of its own, so that its whole
+# process group can be signalled as timeout(1) does; waits for the agent.
+start_own_group() {
+	stop_probe
+	echo 20 >"$REC/sleep"
+	(cd proj && FAKE_LIMACTL_DELAY_DELETE=2 exec setsid "$SBX" run) >"$TRASH/run.out" 2>"$TRASH/run.err" &
+	pid=$!
+	wait_for "$REC/started"
+}
+
+# wait_call CMD: waits until the fake has been asked to run CMD (and has started it).
+wait_call() {
+	i=0
+	until grep "^\[\"$1\"" "$FAKE_LIMACTL_LOG" >/dev/null; do
+		i=$((i + 1)) && [ $i -le 200 ] && sleep 0.05 || return 1
+	done
+	sleep 0.3
+}
+
+# Waits until the fake has been asked to delete (the cleanup is under way).
+wait_delete() {
+	wait_call delete
+}
+
+test_expect_success 'two Ctrl-C (SIGINT) in a row: the delete survives the second, no clone left' '
+	: >"$FAKE_LIMACTL_LOG" &&
+	start_own_group &&
+	kill -s INT $pid &&
+	wait_delete &&
+	kill -s INT -- -$pid &&
+	{ wait $pid; echo $? >code; } &&
+	echo 130 >expect &&
+	cmp expect code &&
+	test_nothing_left &&
+	stop_probe
+'
+
+test_expect_success 'SIGTERM to sbx, then to its whole process group (timeout(1)): no clone left' '
+	: >"$FAKE_LIMACTL_LOG" &&
+	start_own_group &&
+	kill -s TERM $pid &&
+	wait_delete &&
+	kill -s TERM -- -$pid &&
+	{ wait $pid; echo $? >code; } &&
+	echo 143 >expect &&
+	cmp expect code &&
+	test_nothing_left &&
+	stop_probe
+'
+
 test_expect_success 'a signal while the clone starts deletes it too' '
 	stop_probe &&
 	(cd proj && FAKE_LIMACTL_DELAY_START=3 exec "$SBX" run) 2>"$TRASH/run.err" &
@@ -52,6 +102,20 @@ test_expect_success 'eight runs at once: eight distinct clones, none left' '
 		"$FAKE_LIMACTL_LOG" | sort -u >clones &&
 	test_line_count clones 8 &&
 	test_nothing_left
+'
+
+test_expect_success 'a signal during a setup step says the build was interrupted, not how limactl exited' '
+	cd proj &&
+	: >"$FAKE_LIMACTL_LOG" &&
+	(FAKE_LIMACTL_DELAY_CREATE=10 exec "$SBX" setup --force) 2>"$TRASH/setup.err" &
+	pid=$! &&
+	wait_call create &&
+	kill -s TERM $pid &&
+	{ wait $pid; echo $? >code; } &&
+	echo 143 >expect &&
+	cmp expect code &&
+	test_grep "^sbx setup: cannot build the template .sbx-proj-[0-9a-f]*.: step 1/5 (create): interrupted by signal 15 (Terminated)\$" "$TRASH/setup.err" &&
+	! grep "exit 143" "$TRASH/setup.err"
 '
 
 test_done

@@ -1,5 +1,6 @@
 #!/bin/sh
-# A git project on the Lima backend: the clone mounts a private git
+# A git project, a linked worktree and a submodule on the Lima backend: the
+# clone mounts a private git
 # directory (lib/gitdir.h) over the project's, and only objects, refs and
 # logs of the host's (hooks and info read-only); never the host's git
 # directory itself. The fake runs the guest on the host, so what the guest
@@ -54,6 +55,30 @@ test_expect_success 'a linked worktree: the main repository'"'"'s git directory 
 	! grep " <- $g (" m &&
 	! grep " <- $g/worktrees" m &&
 	test_nothing_left
+'
+
+test_expect_success 'a submodule: its own git directory, private, over the superproject'"'"'s modules/' '
+	git init -q lib &&
+	git -C lib -c user.name=t -c user.email=t@sbx.invalid commit -q --allow-empty -m lib &&
+	git -C proj -c protocol.file.allow=always submodule add -q "$TRASH/lib" sub 2>/dev/null &&
+	git -C proj -c user.name=t -c user.email=t@sbx.invalid commit -q -m sub &&
+	cd proj/sub &&
+	: >"$FAKE_LIMACTL_LOG" &&
+	rm -f "$REC/started" &&
+	"$SBX" run 2>err &&
+	test -f "$REC/started" &&
+	mounts >m &&
+	g="$TRASH/proj/.git" &&
+	test_grep "^$g/modules/sub <- $XDG_RUNTIME_DIR/sbx/sessions/.*/git (rw)\$" m &&
+	test_grep "^$g/modules/sub/objects <- $g/modules/sub/objects (rw)\$" m &&
+	test_grep "^$g/modules/sub/refs <- $g/modules/sub/refs (rw)\$" m &&
+	! grep " <- $g (" m &&
+	! grep " <- $g/modules/sub (" m &&
+	test_nothing_left
+'
+
+test_expect_success 'a checkout, a linked worktree and a submodule: no VM started with the home mounted' '
+	test_home_never_mounted
 '
 
 test_done

@@ -87,12 +87,15 @@ test_expect_success 'the template installs the ruleset and sbx-lockdown, its las
 	net_config allowlist &&
 	(cd proj && "$SBX" setup 2>err) &&
 	/usr/bin/python3 - "$STATE"/templates/sbx-proj-*.yaml "$TRASH" <<-\EOF
-	import json, sys
+	import json, shlex, sys
 	prov = json.load(open(sys.argv[1]))["provision"]
 	i = [n for n, p in enumerate(prov) if "sbx-lockdown" in p["script"]]
 	assert len(i) == 1 and prov[i[0]]["mode"] == "system", prov
 	assert all(p["mode"] != "system" for p in prov[i[0] + 1:]), prov
-	s = prov[i[0]]["script"]
+	# Each step runs in the wrapper that records its failure: the script is its quoted word.
+	w = prov[i[0]]["script"]
+	a = w.index("{ /bin/sh -c ") + len("{ /bin/sh -c ")
+	s = shlex.split(w[a:w.rindex(" sbx-step 2>&1;")])[0]
 	assert "apt-get install -y -q --no-install-recommends nftables" in s
 	def part(begin, end):
 	    a = s.index(begin) + len(begin)

@@ -105,6 +105,19 @@ test_expect_success 'sbx doctor names the socket' '
 	test_grep "^ok   plugin gpg: $(gpgconf --list-dirs agent-extra-socket)$" out
 '
 
+test_expect_success 'a fresh keyring (no trust database yet) does not stop the session' '
+	fresh="$TRASH/fresh-gnupg" &&
+	mkdir -m 700 "$fresh" &&
+	GNUPGHOME="$fresh" gpgconf --launch gpg-agent &&
+	test_must_fail test -e "$fresh/trustdb.gpg" &&
+	GNUPGHOME="$fresh" "$SBX" shell -- sh -c "echo in-sandbox" >out 2>err;
+	code=$?;
+	GNUPGHOME="$fresh" gpgconf --kill gpg-agent;
+	test $code = 0 &&
+	test_grep "^in-sandbox$" out &&
+	! grep "cannot run" err
+'
+
 test_expect_success 'no extra socket on the host: a clear error before anything starts' '
 	mkdir -p "$TRASH/fakebin" &&
 	printf "#!/bin/sh\ncase \$* in *agent-extra-socket*) echo %s/nowhere/S.gpg-agent.extra ;; esac\n" \
