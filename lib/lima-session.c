@@ -8,6 +8,7 @@
 #include "owner.h"
 #include "paths.h"
 #include "plugin.h"
+#include "quote.h"
 #include "safefile.h"
 #include "session.h"
 #include "spawn.h"
@@ -101,6 +102,73 @@ static char *mounts_expr(const struct sbx_session *s)
 	return sbx_buf_detach(&b);
 }
 
+#define GITFILES_DONE "/run/sbx-gitfiles"
+
+/*
+ * The .git files of the project (a linked worktree's, a submodule's), made
+ * read-only in the guest: Lima mounts directories only, so the bind of
+ * bwrap is made by the clone's boot, as root (the agent has no sudo), and a
+ * probe holds the start until it is done. A .git file the agent rewrote
+ * would send the host's next git to a directory of its own (gitdir.h).
+ * Lima reads the script as a Go template: a path with "{{" is refused.
+ */
+static int gitfiles_clone(const struct sbx_session *s, struct sbx_strvec *args)
+{
+	struct sbx_buf script = SBX_BUF_INIT, b = SBX_BUF_INIT;
+	size_t nr = 0;
+	cJSON *list, *e;
+
+	sbx_buf_adds(&script, "#!/bin/sh\n# sbx: the project's .git files, read-only\nset -e\n"
+		     "for f in");
+	for (size_t i = 0; s->gitdir && i < s->gitdir->nr_binds; i++) {
+		const struct sbx_gitdir_bind *g = &s->gitdir->binds[i];
+		char *host = *g->rel ? sbx_path_join(g->base, g->rel) : sbx_strdup(g->base);
+		struct stat st;
+
+		if (g->ro && !strcmp(host, g->dst) && !lstat(host, &st) && S_ISREG(st.st_mode)) {
+			if (strstr(host, "{{")) {
+				sbx_buf_release(&script);
+				sbx_error("cannot protect '%s' on Lima: Lima reads '{{' in a boot script "
+					  "as a template; rename the directory", host);
+				free(host);
+				return -1;
+			}
+			sbx_buf_addch(&script, ' ');
+			sbx_sq_quote(&script, host);
+			nr++;
+		}
+		free(host);
+	}
+	if (!nr) {
+		sbx_buf_release(&script);
+		return 0;
+	}
+	sbx_buf_adds(&script, "; do\n\tmount --bind \"$f\" \"$f\"\n"
+		     "\tmount -o remount,bind,ro \"$f\"\ndone\ntouch " GITFILES_DONE "\n");
+	list = sbx_json_new_array();
+	e = sbx_json_append(list, sbx_json_new_object());
+	sbx_json_add_string(e, "mode", "system");
+	sbx_json_add_string(e, "script", script.buf);
+	sbx_buf_adds(&b, ".provision += ");
+	sbx_json_print(&b, list, 0);
+	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
+	cJSON_Delete(list);
+	sbx_buf_reset(&b);
+	list = sbx_json_new_array();
+	e = sbx_json_append(list, sbx_json_new_object());
+	sbx_json_add_string(e, "mode", "readiness");
+	sbx_json_add_string(e, "description", "sbx: the project's .git files are read-only");
+	sbx_json_add_string(e, "script", "#!/bin/sh\ntest -f " GITFILES_DONE "\n");
+	sbx_json_add_string(e, "hint", "see /var/log/cloud-init-output.log");
+	sbx_buf_adds(&b, ".probes += ");
+	sbx_json_print(&b, list, 0);
+	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
+	cJSON_Delete(list);
+	sbx_buf_release(&b);
+	sbx_buf_release(&script);
+	return 0;
+}
+
 /*
  * Clones the template into name with the session's mounts (replacing the
  * template's, which are none) and starts it (`clone --start`, Lima 2.0).
@@ -115,6 +183,11 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	int ret;
 
 	sbx_lima_call_init(&c, name, "clone", tmpl, name, "--start", "--set", mounts, NULL);
+	if (gitfiles_clone(s, &c.args)) {
+		sbx_lima_call_release(&c);
+		free(mounts);
+		return -1;
+	}
 	if (s->forward_ssh_agent)
 		sbx_strvec_pushv(&c.args, (const char *[]){ "--set", ".ssh.forwardAgent = true", NULL });
 	sbx_lima_net_clone(s, net, &c.args);
