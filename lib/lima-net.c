@@ -244,8 +244,7 @@ out:
 void sbx_lima_net_clone(const struct sbx_session *s, const struct lima_net *n,
 			struct sbx_strvec *args)
 {
-	struct sbx_buf script = SBX_BUF_INIT, b = SBX_BUF_INIT;
-	cJSON *list, *e;
+	struct sbx_buf script = SBX_BUF_INIT;
 	char port[16];
 
 	if (s->net.mode == SBX_NET_HOST)
@@ -257,27 +256,9 @@ void sbx_lima_net_clone(const struct sbx_session *s, const struct lima_net *n,
 	sbx_sq_quote_argv(&script, (const char *const[]){ sbx_net_mode_name(s->net.mode), HOST_ADDR,
 							   port, NULL });
 	sbx_buf_adds(&script, " \"{{.User}}\"\n");
-	list = sbx_json_new_array();
-	e = sbx_json_append(list, sbx_json_new_object());
-	sbx_json_add_string(e, "mode", "system");
-	sbx_json_add_string(e, "script", script.buf);
-	sbx_buf_adds(&b, ".provision += ");
-	sbx_json_print(&b, list, 0);
-	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
-	cJSON_Delete(list);
-	sbx_buf_reset(&b);
-	list = sbx_json_new_array();
-	e = sbx_json_append(list, sbx_json_new_object());
-	sbx_json_add_string(e, "mode", "readiness");
-	sbx_json_add_string(e, "description", "sbx: the network rules are loaded and the agent "
-			    "has no sudo");
-	sbx_json_add_string(e, "script", "#!/bin/sh\ntest -f " LOCKED "\n");
-	sbx_json_add_string(e, "hint", "see sbx-lockdown in /var/log/cloud-init-output.log");
-	sbx_buf_adds(&b, ".probes += ");
-	sbx_json_print(&b, list, 0);
-	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
-	cJSON_Delete(list);
-	sbx_buf_release(&b);
+	sbx_lima_clone_boot(args, script.buf, "sbx: the network rules are loaded and the agent "
+			    "has no sudo", "#!/bin/sh\ntest -f " LOCKED "\n",
+			    "see sbx-lockdown in /var/log/cloud-init-output.log");
 	sbx_buf_release(&script);
 }
 

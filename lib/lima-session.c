@@ -114,9 +114,8 @@ static char *mounts_expr(const struct sbx_session *s)
  */
 static int gitfiles_clone(const struct sbx_session *s, struct sbx_strvec *args)
 {
-	struct sbx_buf script = SBX_BUF_INIT, b = SBX_BUF_INIT;
+	struct sbx_buf script = SBX_BUF_INIT;
 	size_t nr = 0;
-	cJSON *list, *e;
 
 	sbx_buf_adds(&script, "#!/bin/sh\n# sbx: the project's .git files, read-only\nset -e\n"
 		     "for f in");
@@ -145,26 +144,8 @@ static int gitfiles_clone(const struct sbx_session *s, struct sbx_strvec *args)
 	}
 	sbx_buf_adds(&script, "; do\n\tmount --bind \"$f\" \"$f\"\n"
 		     "\tmount -o remount,bind,ro \"$f\"\ndone\ntouch " GITFILES_DONE "\n");
-	list = sbx_json_new_array();
-	e = sbx_json_append(list, sbx_json_new_object());
-	sbx_json_add_string(e, "mode", "system");
-	sbx_json_add_string(e, "script", script.buf);
-	sbx_buf_adds(&b, ".provision += ");
-	sbx_json_print(&b, list, 0);
-	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
-	cJSON_Delete(list);
-	sbx_buf_reset(&b);
-	list = sbx_json_new_array();
-	e = sbx_json_append(list, sbx_json_new_object());
-	sbx_json_add_string(e, "mode", "readiness");
-	sbx_json_add_string(e, "description", "sbx: the project's .git files are read-only");
-	sbx_json_add_string(e, "script", "#!/bin/sh\ntest -f " GITFILES_DONE "\n");
-	sbx_json_add_string(e, "hint", "see /var/log/cloud-init-output.log");
-	sbx_buf_adds(&b, ".probes += ");
-	sbx_json_print(&b, list, 0);
-	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
-	cJSON_Delete(list);
-	sbx_buf_release(&b);
+	sbx_lima_clone_boot(args, script.buf, "sbx: the project's .git files are read-only",
+			    "#!/bin/sh\ntest -f " GITFILES_DONE "\n", "see /var/log/cloud-init-output.log");
 	sbx_buf_release(&script);
 	return 0;
 }
@@ -176,7 +157,7 @@ static int gitfiles_clone(const struct sbx_session *s, struct sbx_strvec *args)
  * (nothing recorded); -1.
  */
 static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *name,
-		    const struct lima_net *net, struct progress *p)
+		    const struct lima_net *net, struct sbx_progress *p)
 {
 	char *mounts = mounts_expr(s);
 	struct call c;
@@ -207,7 +188,7 @@ static int clone_vm(const struct sbx_session *s, const char *tmpl, const char *n
 	return ret;
 }
 
-static int start_vm(const char *name, struct progress *p)
+static int start_vm(const char *name, struct sbx_progress *p)
 {
 	struct call c;
 	int ret;
@@ -410,7 +391,7 @@ static int prepare_gitdir(const struct sbx_session *s, const char *name)
  * with *missing set (and nothing recorded) when the template is gone.
  */
 static char *create_session(const struct sbx_session *s, const char *tmpl,
-			    const struct lima_net *net, struct progress *p, int *missing)
+			    const struct lima_net *net, struct sbx_progress *p, int *missing)
 {
 	*missing = 0;
 	for (int attempt = 0; attempt < CLONE_ATTEMPTS; attempt++) {
@@ -514,7 +495,7 @@ static void sync_gitdir(struct sbx_session *s)
 static int run_ephemeral(struct sbx_session *s)
 {
 	struct template_spec t;
-	struct progress p;
+	struct sbx_progress p;
 	struct lima_net net;
 	char *name = NULL, *envfile = NULL;
 	int lock = -1, ret = -1, handed_over = 0, missing = 0;
@@ -542,7 +523,7 @@ static int run_ephemeral(struct sbx_session *s)
 		name = create_session(s, t.name, &net, &p, &missing);
 		sbx_lima_unlock(&lock);
 		if (!name) {
-			sbx_lima_progress_end(&p, 0);
+			sbx_progress_end(&p, 0);
 			if (!missing)
 				goto out;
 			sbx_lima_forget_template(t.name);
@@ -553,10 +534,10 @@ static int run_ephemeral(struct sbx_session *s)
 		goto out;
 	}
 	if (sbx_lima_net_start(s, name, name, &net) || sbx_lima_interrupted()) {
-		sbx_lima_progress_end(&p, 0);
+		sbx_progress_end(&p, 0);
 		goto undo;
 	}
-	sbx_lima_progress_end(&p, 1);
+	sbx_progress_end(&p, 1);
 	if (sbx_notify_session_command(s, name, name, SBX_NOTIFY_LIMA_SOCKET) ||
 	    deliver_env(s, name, &envfile) || sbx_lima_interrupted())
 		goto undo;
@@ -594,7 +575,7 @@ out:
 static int ready_persistent(struct sbx_session *s, const char *name, const struct lima_net *net)
 {
 	struct template_spec t;
-	struct progress p;
+	struct sbx_progress p;
 	cJSON *inst = NULL;
 	const char *status;
 	int found = sbx_lima_find(name, &inst), created = 0, lock = -1, ret = -1;
@@ -646,7 +627,7 @@ static int ready_persistent(struct sbx_session *s, const char *name, const struc
 	/* A clone is started by `clone --start`; a stopped VM by start. */
 	if (!ret && found)
 		ret = start_vm(name, &p);
-	sbx_lima_progress_end(&p, !ret);
+	sbx_progress_end(&p, !ret);
 	if (ret && created) {
 		char *why = sbx_strdup(sbx_last_error());
 

@@ -482,7 +482,7 @@ int sbx_lima_delete(const char *name, int own)
 static int build_step(struct call *c, int i, int n, const char *what, const char *name,
 		      int verbose)
 {
-	struct progress p;
+	struct sbx_progress p;
 	int ret;
 
 	sbx_lima_progress_begin(&p, 0, verbose, "[%d/%d] %s", i, n, what);
@@ -490,7 +490,7 @@ static int build_step(struct call *c, int i, int n, const char *what, const char
 	c->verbose = verbose;
 	ret = sbx_lima_call_must(c, "cannot build the template '%s': step %d/%d (%s)", name, i, n,
 				 c->step);
-	sbx_lima_progress_end(&p, !ret);
+	sbx_progress_end(&p, !ret);
 	sbx_lima_call_release(c);
 	return ret;
 }
@@ -507,7 +507,7 @@ static int check_provisioning(const struct template_spec *t, int verbose)
 	static const char show[] =
 		"for f in \"$HOME\"/" FAILED_MARK "*; do [ -f \"$f\" ] && cat \"$f\"; done; exit 0";
 	struct sbx_buf out = SBX_BUF_INIT;
-	struct progress p;
+	struct sbx_progress p;
 	struct call c;
 	int ret, step = 0, code = 0;
 
@@ -541,7 +541,7 @@ static int check_provisioning(const struct template_spec *t, int verbose)
 					t->steps.v[step - 1], code, c.log);
 		free(log);
 	}
-	sbx_lima_progress_end(&p, !ret);
+	sbx_progress_end(&p, !ret);
 	sbx_lima_call_release(&c);
 	sbx_buf_release(&out);
 	return ret;
@@ -612,7 +612,7 @@ static int build_template(const struct template_spec *t, const struct sbx_projec
 		free(why);
 		goto out;
 	}
-	sbx_note("sbx: the template %s is ready (%.0fs)\n", t->name, sbx_lima_elapsed(&t0));
+	sbx_note("sbx: the template %s is ready (%.0fs)\n", t->name, sbx_progress_elapsed(&t0));
 out:
 	free(yaml_path);
 	free(log);

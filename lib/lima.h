@@ -16,6 +16,7 @@
 #include "config.h"
 #include "json.h"
 #include "net-session.h"
+#include "progress.h"
 #include "project.h"
 #include "session.h"
 #include "spawn.h"
@@ -48,19 +49,6 @@
 
 extern const char sbx_lima_install_hint[];
 
-/*
- * One line per step on stderr. On a terminal the line is redrawn each second
- * while the step runs; elsewhere it is printed once, when the step ends.
- * A quiet progress (a run starting its sandbox) shows only on a terminal and
- * is erased at the end, so that the agent's output starts on a clean screen.
- */
-struct progress {
-	char label[160];
-	struct timespec start;
-	long drawn;
-	unsigned tty : 1;
-	unsigned quiet : 1;
-};
 
 /* One limactl command: its arguments, where its output goes, how it ended. */
 struct call {
@@ -71,7 +59,7 @@ struct call {
 	struct sbx_buf *out;		/* gets its stdout; NULL: discarded */
 	size_t out_max;			/* a guest's answer: more ends the call (-1); 0: no bound */
 	struct sbx_buf err;		/* the tail of its stderr */
-	struct progress *progress;	/* redrawn while it runs, or NULL */
+	struct sbx_progress *progress;	/* redrawn while it runs, or NULL */
 	char *log;			/* the log's path */
 	unsigned verbose : 1;		/* also copy its stderr to ours */
 	unsigned own_group : 1;		/* in a process group of its own: cleanup that outlives signals */
@@ -100,10 +88,18 @@ void sbx_lima_log_header(int fd, char *const *argv);
 int sbx_lima_lock_open(const char *name, int how);
 int sbx_lima_relock(int fd, int how, const char *name);
 void sbx_lima_unlock(int *fd);
-double sbx_lima_elapsed(const struct timespec *t0);
-void sbx_lima_progress_begin(struct progress *p, int quiet, int verbose, const char *fmt, ...)
+/* sbx_progress_vbegin; with verbose (limactl's log streamed), never redrawn. */
+void sbx_lima_progress_begin(struct sbx_progress *p, int quiet, int verbose, const char *fmt, ...)
 	SBX_PRINTF(4, 5);
-void sbx_lima_progress_end(struct progress *p, int ok);
+/*
+ * A clone's boot step: `--set`s into args that add script to its system
+ * provisioning (run as root at every boot, after cloud-init) and a
+ * readiness probe (description, probe script, hint) that holds its start
+ * until the step has done its work: a failed provisioning script does not
+ * fail a start, a failed probe does (docs/lima.md).
+ */
+void sbx_lima_clone_boot(struct sbx_strvec *args, const char *script, const char *description,
+			 const char *probe, const char *hint);
 void sbx_lima_call_init(struct call *c, const char *instance, const char *step, ...);
 void sbx_lima_call_release(struct call *c);
 int sbx_lima_not_found(void);

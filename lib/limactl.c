@@ -147,51 +147,13 @@ void sbx_lima_unlock(int *fd)
 
 /* --------------------------------------------------------------- progress */
 
-double sbx_lima_elapsed(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void progress_tick(struct progress *p)
-{
-	long sec;
-
-	if (!p || !p->tty)
-		return;
-	sec = (long)sbx_lima_elapsed(&p->start);
-	if (sec == p->drawn)
-		return;
-	p->drawn = sec;
-	fprintf(stderr, "\r\033[Ksbx: %s ... %lds", p->label, sec);
-}
-
-void sbx_lima_progress_begin(struct progress *p, int quiet, int verbose, const char *fmt, ...)
+void sbx_lima_progress_begin(struct sbx_progress *p, int quiet, int verbose, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->label, sizeof(p->label), fmt, ap);
+	sbx_progress_vbegin(p, quiet, !verbose, fmt, ap);
 	va_end(ap);
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	p->drawn = -1;
-	/* Streamed log lines and a redrawn line would garble each other. */
-	p->tty = isatty(STDERR_FILENO) && !verbose && sbx_verbosity() >= 0;
-	p->quiet = quiet || sbx_verbosity() < 0;
-	progress_tick(p);
-}
-
-void sbx_lima_progress_end(struct progress *p, int ok)
-{
-	if (p->tty && p->drawn >= 0)
-		fputs("\r\033[K", stderr);
-	p->drawn = -1;
-	if (!p->quiet)
-		fprintf(stderr, "sbx: %s: %s%s%s in %.1fs\n", p->label,
-			sbx_color(stderr, ok ? SBX_COLOR_GREEN : SBX_COLOR_RED), ok ? "done" : "failed",
-			sbx_color(stderr, SBX_COLOR_RESET), sbx_lima_elapsed(&p->start));
 }
 
 /* ------------------------------------------------------------ limactl calls */
@@ -325,7 +287,7 @@ static void forward_signal(pid_t pid, int *forwarded)
 
 static void end_lingering(pid_t pid, int *stage, const struct timespec *since)
 {
-	double ms = sbx_lima_elapsed(since) * 1000;
+	double ms = sbx_progress_elapsed(since) * 1000;
 
 	if (*stage == 0 && ms >= GRACE_MS) {
 		kill(pid, SIGTERM);
@@ -367,7 +329,8 @@ static int pump(struct call *c, pid_t pid, int fds[3], int logfd)
 		} else if (ours) {
 			end_lingering(pid, &stage, &since);
 		}
-		progress_tick(c->progress);
+		if (c->progress)
+			sbx_progress_tick(c->progress);
 		if (n > 0 && pfd[0].revents)
 			feed(&fds[0], c->input, &off);
 		if (n > 0 && pfd[1].revents)
@@ -837,4 +800,30 @@ int sbx_lima_find(const char *name, cJSON **obj)
 	sbx_buf_release(&out);
 	sbx_lima_call_release(&c);
 	return ret;
+}
+
+void sbx_lima_clone_boot(struct sbx_strvec *args, const char *script, const char *description,
+			 const char *probe, const char *hint)
+{
+	struct sbx_buf b = SBX_BUF_INIT;
+	cJSON *list = sbx_json_new_array(), *e = sbx_json_append(list, sbx_json_new_object());
+
+	sbx_json_add_string(e, "mode", "system");
+	sbx_json_add_string(e, "script", script);
+	sbx_buf_adds(&b, ".provision += ");
+	sbx_json_print(&b, list, 0);
+	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
+	cJSON_Delete(list);
+	sbx_buf_reset(&b);
+	list = sbx_json_new_array();
+	e = sbx_json_append(list, sbx_json_new_object());
+	sbx_json_add_string(e, "mode", "readiness");
+	sbx_json_add_string(e, "description", description);
+	sbx_json_add_string(e, "script", probe);
+	sbx_json_add_string(e, "hint", hint);
+	sbx_buf_adds(&b, ".probes += ");
+	sbx_json_print(&b, list, 0);
+	sbx_strvec_pushv(args, (const char *[]){ "--set", b.buf, NULL });
+	cJSON_Delete(list);
+	sbx_buf_release(&b);
 }

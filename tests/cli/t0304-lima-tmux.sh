@@ -14,27 +14,11 @@ fi
 
 export SBX_AGENT=shell
 cd proj || exit 1
-TERMINAL="$TRASH/terminal.sock"
+# shellcheck source=tests/cli/lib-terminal.sh
+. "$TESTS_DIR/lib-terminal.sh"
 test_cleanup_hook='tmux -S "$TERMINAL" kill-server 2>/dev/null; for n in $(lima_names); do limactl delete -f "$n" >/dev/null 2>&1; done'
 
-open_terminal() {
-	tmux -S "$TERMINAL" -f /dev/null new-session -d -x 100 -y 30 "PS1='host\$ ' sh"
-}
-type_line() {
-	tmux -S "$TERMINAL" send-keys "$1" Enter
-}
-wait_for() {
-	i=0
-	while [ $i -lt 200 ]; do
-		tmux -S "$TERMINAL" capture-pane -p -S -100 >screen 2>/dev/null &&
-		grep -q -- "$1" screen && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "the terminal never showed '$1':" >&2
-	cat screen >&2
-	return 1
-}
+TERMINAL_WAIT=20 TERMINAL_HISTORY=100
 status_of() {
 	"$SBX" ls | awk -v n="$1" '$1 == n { print $4 }'
 }
@@ -44,7 +28,7 @@ test_expect_success 'setup' '
 '
 
 test_expect_success 'run --tmux: the agent in the guest'"'"'s tmux; a detach leaves it Detached' '
-	open_terminal &&
+	open_terminal 100 30 &&
 	type_line "\"$SBX\" run --tmux" &&
 	type_line "echo \"in tmux \$((6 * 7)) [\$TMUX]\"" &&
 	wait_for "^in tmux 42 \[/.*/sbx," &&
@@ -64,7 +48,7 @@ test_expect_success 'a closed terminal leaves it running; attach brings it back;
 	tmux -S "$TERMINAL" kill-server &&
 	sleep 1 &&
 	test "$(status_of "$name")" = Detached &&
-	open_terminal &&
+	open_terminal 100 30 &&
 	type_line "\"$SBX\" attach; echo \"attach exited \$?\"" &&
 	type_line "echo back" &&
 	wait_for "^back" &&

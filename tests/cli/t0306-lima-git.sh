@@ -57,8 +57,8 @@ print("\n".join(out))
 # own with a /run of its own, then tries to write FILE there: "protected" or
 # "writable".
 boot_then_write() {
-	unshare -m sh -c '''mount -t tmpfs none /run && sh "$1" >/dev/null 2>&1 &&
-		test -f /run/sbx-gitfiles && { echo x >>"$2"; } 2>/dev/null && echo writable || echo protected''' sh "$1" "$2"
+	unshare -m sh -c 'mount -t tmpfs none /run && sh "$1" >/dev/null 2>&1 &&
+		test -f /run/sbx-gitfiles && { echo x >>"$2"; } 2>/dev/null && echo writable || echo protected' sh "$1" "$2"
 }
 
 git init -q proj &&

@@ -16,28 +16,12 @@ fi
 
 export SBX_AGENT=shell
 cd proj || exit 1
-TERMINAL="$TRASH/terminal.sock"
+# shellcheck source=tests/cli/lib-terminal.sh
+. "$TESTS_DIR/lib-terminal.sh"
 test_cleanup_hook='tmux -S "$TERMINAL" kill-server 2>/dev/null; kill "$(cat "$TRASH/attacker.pid" 2>/dev/null)" 2>/dev/null; for n in $(lima_names); do limactl delete -f "$n" >/dev/null 2>&1; done'
 
-open_terminal() {
-	tmux -S "$TERMINAL" -f /dev/null new-session -d -x 150 -y 40 "PS1='host\$ ' sh"
-}
-type_line() {
-	tmux -S "$TERMINAL" send-keys "$1" Enter
-}
-# wait_for PATTERN: the terminal shows it (90 s at most, longer than bounded's 60).
-wait_for() {
-	i=0
-	while [ $i -lt 900 ]; do
-		tmux -S "$TERMINAL" capture-pane -p -S -200 >screen 2>/dev/null &&
-		grep -q -- "$1" screen && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "the terminal never showed '$1':" >&2
-	cat screen >&2
-	return 1
-}
+# 90 s: longer than bounded's 60, so that a hang shows as a timeout, not as this.
+TERMINAL_WAIT=90 TERMINAL_HISTORY=200
 
 # attack LINE: the agent starts, in the guest, a process that runs LINE on
 # its status file ($1) every 0.1 s for 20 s, then exits 3. The run must end
@@ -60,7 +44,7 @@ attack() {
 
 test_expect_success 'setup: a template and a terminal' '
 	"$SBX" setup 2>err &&
-	open_terminal
+	open_terminal 150 40
 '
 
 test_expect_success 'a status that links to /dev/zero is not read without bound' '
