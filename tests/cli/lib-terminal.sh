@@ -19,6 +19,8 @@ type_line() {
 	tmux -S "$TERMINAL" send-keys "$1" Enter
 }
 # wait_for PATTERN: until the terminal shows a line matching it (in ./screen).
+# Lines are as the screen has them: a long typed command wraps (-J would also
+# join the lines a full-screen program inside fills to the edge).
 wait_for() {
 	i=0
 	while [ $i -lt $((${TERMINAL_WAIT:-15} * 10)) ]; do

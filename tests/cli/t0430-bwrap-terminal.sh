@@ -121,28 +121,31 @@ fi
 
 test_expect_success 'run: a resize of the terminal reaches the agent (SIGWINCH, stty size)' '
 	resize 100 30 &&
-	type_line "clear; \"\$SBX\" shell -- sh -c '"'"'echo \"before \$(stty size)\"; trap \"echo after \\\$(stty size); exit 0\" WINCH; while :; do sleep 0.1; done'"'"'" &&
+	type_line "clear; \"\$SBX\" shell -- sh -c '"'"'echo \"before \$(stty size)\"; trap \"echo after \\\$(stty size); exit 0\" WINCH; while :; do sleep 0.1; done'"'"'; echo \"shell exited \$?\"" &&
 	wait_for "^before 30 100" &&
 	resize 120 40 &&
-	wait_for "^after 40 120"
+	wait_for "^after 40 120" &&
+	wait_for "^shell exited 0"
 '
 
 test_expect_success 'run: Ctrl-C reaches the agent as SIGINT' '
-	type_line "clear; \"\$SBX\" shell -- sh -c '"'"'trap \"echo got-int; exit 3\" INT; echo waiting; while :; do sleep 0.1; done'"'"'; echo \"shell exited \$?\"" &&
-	wait_for "^waiting" &&
+	type_line "clear; \"\$SBX\" shell -- sh -c '"'"'trap \"echo got-int; exit 3\" INT; echo waiting-for-int; while :; do sleep 0.1; done'"'"'; echo \"shell exited \$?\"" &&
+	wait_for "^waiting-for-int" &&
 	tmux -S "$TERMINAL" send-keys C-c &&
 	wait_for "got-int" &&
 	wait_for "^shell exited 3"
 '
 
 test_expect_success 'run: Ctrl-Z stops the sandbox and fg goes on, as on the host' '
-	type_line "clear; \"\$SBX\" shell -- sh -c '"'"'echo waiting; read line; echo \"read \$line\"'"'"'" &&
-	wait_for "^waiting" &&
+	type_line "clear; \"\$SBX\" shell -- sh -c '"'"'echo waiting-for-a-line; read line; echo \"read \$line\"'"'"'" &&
+	wait_for "^waiting-for-a-line" &&
 	tmux -S "$TERMINAL" send-keys C-z &&
 	wait_for "Stopped" &&
 	type_line "fg" &&
 	type_line "resumed-line" &&
-	wait_for "^read resumed-line"
+	wait_for "^read resumed-line" &&
+	type_line "echo \"shell back \$((40 + 2))\"" &&
+	wait_for "^shell back 42"
 '
 
 test_expect_success 'the terminal gets its settings back, whatever the agent left' '
