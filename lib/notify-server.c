@@ -423,7 +423,7 @@ static int handle_signals(struct sbx_notify_server *srv)
 	return stop;
 }
 
-/* The poll timeout: the nearest of the idle clients', waits', notifiers' and owners' deadlines. */
+/* The poll timeout: the nearest of the idle clients', waits', notifiers' and owners' deadlines; -1: none. */
 static int next_timeout(const struct sbx_notify_server *srv, long long now, long long next)
 {
 	long long deadline = sbx_notify_client_deadline(srv);
@@ -442,6 +442,9 @@ static int next_timeout(const struct sbx_notify_server *srv, long long now, long
 	if (!srv->open_clients && !srv->q.running &&
 	    (next < 0 || srv->last_client + srv->idle_exit < next))
 		next = srv->last_client + srv->idle_exit;
+	/* Nothing due (a watcher alone is connected): wait for the next event, never spin. */
+	if (next < 0)
+		return -1;
 	return next <= now ? 0 : next - now > 600000 ? 600000 : (int)(next - now);
 }
 

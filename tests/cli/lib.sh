@@ -16,6 +16,16 @@ export SBX PATH SRC_DIR
 
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/sbx-test.XXXXXX")
 TRASH=$(cd "$TRASH" && pwd -P)
+# test_left_processes: the processes whose environment names this file's
+# trash directory (started by its tests, under its XDG directories), but this shell.
+test_left_processes() {
+	for e in /proc/[0-9]*/environ; do
+		p=${e#/proc/}
+		p=${p%/environ}
+		[ "$p" != $$ ] && grep -q -a -F "$TRASH/" "$e" 2>/dev/null && echo "$p"
+	done
+	return 0
+}
 trap 'test_cleanup' EXIT
 test_cleanup() {
 	[ -n "${test_cleanup_hook:-}" ] && eval "$test_cleanup_hook"
@@ -25,6 +35,8 @@ test_cleanup() {
 	case "$(ps -p "${notify_pid:-0}" -o args= 2>/dev/null)" in
 	*"notify serve"*) kill "$notify_pid" ;;
 	esac
+	# Whatever else a test left running (a watcher whose tracer was killed).
+	test_left_processes | xargs kill 2>/dev/null
 	chmod -R u+rwx "$TRASH" 2>/dev/null
 	rm -rf "$TRASH"
 }

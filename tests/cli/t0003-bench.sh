@@ -6,18 +6,10 @@
 
 command -v bash >/dev/null 2>&1 || { test_skip 'benchmarks' 'bash is not installed'; test_done; exit 0; }
 
-# left: the processes whose environment names this file's trash directory.
-left() {
-	for e in /proc/[0-9]*/environ; do
-		grep -q -a -F "$TRASH/" "$e" 2>/dev/null && echo "${e%/environ}"
-	done
-	return 0
-}
-
 test_expect_success 'bench/lima-shell.sh: the split, and nothing left running' '
 	N=1 SBX="$SBX" bash "$SRC_DIR/bench/lima-shell.sh" >out 2>err &&
 	test_grep "split: limactl .* ms, starting sbx .* ms, sbx.s own work .* ms" out &&
-	left >procs &&
+	test_left_processes >procs &&
 	test_line_count procs 0
 '
 
@@ -26,7 +18,7 @@ if command -v bwrap >/dev/null 2>&1; then
 		N=1 SRT_DIR=none SBX="$SBX" bash "$SRC_DIR/bench/bwrap-shell.sh" >out 2>err &&
 		test_grep "split: namespaces .* ms, mounts .* ms, launcher .* ms (when needed), sbx .* ms" out &&
 		test_grep "split: the git directory.s binds .* ms, sbx .* ms" out &&
-		left >procs &&
+		test_left_processes >procs &&
 		test_line_count procs 0
 	'
 else

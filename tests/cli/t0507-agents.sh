@@ -227,6 +227,27 @@ else
 	test_skip 'sbx ls --watch asks once, then only waits (strace)' 'strace is not installed'
 fi
 
+# The server with a watcher connected and nothing else to do: it waits, it
+# does not poll with no timeout in a loop (it did, at 60% of a CPU).
+# (strace that can attach runs until timeout ends it: 124)
+can_trace_server() {
+	timeout 1 strace -p "$SERVER_PID" -o /dev/null 2>/dev/null
+	[ $? = 124 ]
+}
+if command -v strace >/dev/null 2>&1 && [ -n "$SERVER_PID" ] && can_trace_server; then
+	test_expect_success 'the server with a watcher alone waits for its next event (strace)' '
+		"$SBX" ls --watch >/dev/null 2>&1 &
+		IDLE_WATCH=$! &&
+		BG="$BG $IDLE_WATCH" &&
+		test_wait_for "\"$SBX\" notify stats | grep -q \"\\\"watchers\\\":[1-9]\"" &&
+		{ timeout 2 strace -p "$SERVER_PID" -e trace=poll,ppoll -o "$TRASH/server.trace" 2>/dev/null; true; } &&
+		kill "$IDLE_WATCH" &&
+		test "$(grep -c "poll(" "$TRASH/server.trace")" -le 5
+	'
+else
+	test_skip 'the server with a watcher alone waits for its next event' 'strace cannot trace the server here'
+fi
+
 # A terminal (the test's own tmux server) for what needs one.
 # shellcheck source=tests/cli/lib-terminal.sh
 . "$TESTS_DIR/lib-terminal.sh"
