@@ -145,7 +145,7 @@ test_expect_success 'run: Ctrl-Z stops the sandbox and fg goes on, as on the hos
 	type_line "resumed-line" &&
 	wait_for "^read resumed-line" &&
 	type_line "echo \"shell back \$((40 + 2))\"" &&
-	wait_for "^shell back 42"
+	wait_for "shell back 42$"
 '
 
 test_expect_success 'the terminal gets its settings back, whatever the agent left' '
